@@ -1,0 +1,45 @@
+# painter: the two commands are `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+SYSPKGS := libpotrace-dev libagg-dev pkg-config
+
+.PHONY: install demo test test-all bench clean sysdeps
+
+install: $(STAMP)
+
+# System libraries that pypotrace (the Potrace binding) builds against.
+sysdeps:
+	@missing=""; for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory sysdeps
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[dev]'
+	$(VPY) -m pip install -q -e '.[trace]' || echo "warning: pypotrace did not build; 'painter trace' is unavailable"
+	touch $(STAMP)
+
+demo: install
+	mkdir -p out
+	$(VPY) examples/demo_photo.py out/astronaut.png
+	$(VENV)/bin/painter paint out/astronaut.png --style none -o out/demo.svg -o out/demo.png -o out/demo.json
+	@echo "wrote out/demo.svg out/demo.png out/demo.json"
+
+test: install
+	$(VPY) -m pytest
+
+test-all: install
+	$(VPY) -m pytest -m ''
+
+bench: install
+	for f in benchmarks/*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

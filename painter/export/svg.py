@@ -1,0 +1,119 @@
+"""SVG export of a StrokeSet: one editable ``<path>`` per stroke, in paint order,
+grouped by layer (Inkscape layers), with a ``viewBox`` in pixels.
+
+- A stroke of constant width is its Bézier centre line, stroked with that width,
+  round caps and round joins: edit it in Inkscape like any path.
+- A tapered stroke is a filled outline: the union (nonzero fill rule, all pieces
+  wound the same way) of one piece per flattened segment, a trapezoid with half
+  discs on both ends. These are exactly the shapes the renderer draws
+  (render/geometry.py), so resvg, browsers and Inkscape show the same picture as
+  ``painter.render``.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import svgwrite
+import torch
+
+from ..io import atomic_write_bytes
+from ..render.geometry import bezier_polyline, canvas_transform, segments_needed
+from ..strokes import StrokeSet
+
+#: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
+TAPER_EPS = 1e-3
+
+
+def _num(v: float) -> str:
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{min(255, max(0, int(round(float(c) * 255)))):02x}" for c in rgb)
+
+
+def _piece(ax, ay, bx, by, ra, rb) -> str:
+    """One tapered segment as a closed subpath (counter-clockwise on screen)."""
+    dx, dy = bx - ax, by - ay
+    ln = math.hypot(dx, dy)
+    if ln < 1e-9:
+        r = ra
+        if r <= 0:
+            return ""
+        return f"M{_num(ax + r)} {_num(ay)}A{_num(r)} {_num(r)} 0 1 0 {_num(ax - r)} {_num(ay)}A{_num(r)} {_num(r)} 0 1 0 {_num(ax + r)} {_num(ay)}Z"
+    nx, ny = -dy / ln, dx / ln
+    p1 = (ax + ra * nx, ay + ra * ny)
+    p2 = (bx + rb * nx, by + rb * ny)
+    p3 = (bx - rb * nx, by - rb * ny)
+    p4 = (ax - ra * nx, ay - ra * ny)
+    return (
+        f"M{_num(p1[0])} {_num(p1[1])}L{_num(p2[0])} {_num(p2[1])}"
+        f"A{_num(rb)} {_num(rb)} 0 0 0 {_num(p3[0])} {_num(p3[1])}"
+        f"L{_num(p4[0])} {_num(p4[1])}A{_num(ra)} {_num(ra)} 0 0 0 {_num(p1[0])} {_num(p1[1])}Z"
+    )
+
+
+def export_size(strokes: StrokeSet, size: int | None) -> tuple[int, int]:
+    """(height, width) in pixels for a longer side of ``size`` (default: the size
+    the strokes were painted at, else 512)."""
+    if size is None:
+        size = int(strokes.meta.get("size", 512))
+    cw, ch = strokes.canvas
+    m = max(cw, ch)
+    return max(1, round(size * ch / m)), max(1, round(size * cw / m))
+
+
+def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
+    """The SVG document (a string) for ``strokes`` drawn at ``width`` x ``height``."""
+    s, ox, oy = canvas_transform(strokes.canvas, height, width)
+    st = strokes.detach().to("cpu", torch.float32)
+    pts = st.points * s + torch.tensor([ox, oy])
+    wid = st.widths * s
+    n_seg = segments_needed(pts)
+    poly = bezier_polyline(pts, n_seg).tolist()
+    t = [k / n_seg for k in range(n_seg + 1)]
+
+    dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
+    dwg.viewbox(0, 0, width, height)
+    dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
+    bg = strokes.background if background is None else background
+    dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
+    if strokes.meta:
+        import json
+
+        dwg.set_desc(title="painter", desc=json.dumps(strokes.meta, sort_keys=True))
+
+    group, cur_layer = None, None
+    for i in range(len(st)):
+        lay = int(st.layer[i])
+        if group is None or lay != cur_layer:
+            group = dwg.g(id=f"layer-{lay}" if cur_layer is None or lay > cur_layer else None)
+            group.attribs["inkscape:groupmode"] = "layer"
+            group.attribs["inkscape:label"] = f"layer {lay}"
+            dwg.add(group)
+            cur_layer = lay
+        w0, w1 = float(wid[i, 0]), float(wid[i, 1])
+        color = _hex(st.colors[i].tolist())
+        op = float(st.opacity[i])
+        extra = {} if op >= 1.0 else {"opacity": _num(op) if op >= 0.01 else f"{op:.4f}"}
+        if abs(w0 - w1) < TAPER_EPS:
+            if w0 <= 0:
+                continue
+            p = pts[i].tolist()
+            d = f"M{_num(p[0][0])} {_num(p[0][1])}C" + " ".join(f"{_num(x)} {_num(y)}" for x, y in p[1:])
+            group.add(dwg.path(d=d, fill="none", stroke=color, stroke_width=_num(w0),
+                               stroke_linecap="round", stroke_linejoin="round", **extra))
+        else:
+            v = poly[i]
+            r = [0.5 * (w0 + (w1 - w0) * tk) for tk in t]
+            d = "".join(_piece(*v[k], *v[k + 1], r[k], r[k + 1]) for k in range(n_seg))
+            if d:
+                group.add(dwg.path(d=d, fill=color, **extra))
+    return dwg.tostring()
+
+
+def save_svg(strokes: StrokeSet, path: str | Path, size: int | None = None, background=None) -> None:
+    h, w = export_size(strokes, size)
+    atomic_write_bytes(path, to_svg(strokes, h, w, background).encode("utf-8"))

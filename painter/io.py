@@ -1,0 +1,133 @@
+"""Images in, files out.
+
+``load_image`` reads any image Pillow knows into a float tensor [3,H,W] in [0,1]:
+EXIF orientation applied, every mode (L, LA, P, RGBA, CMYK, I;16 ...) converted to
+RGB, transparency composited over a background colour, first frame of animations,
+and decompression bombs refused before decoding. Every writer goes through
+``atomic_write_bytes``: a temporary file in the target directory, then a rename, so
+no reader ever sees a half-written file.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+#: largest image accepted, in pixels (checked from the header, before decoding)
+MAX_PIXELS = 100_000_000
+
+
+class InputError(ValueError):
+    """Bad user input: the message is one line meant for the user."""
+
+
+def load_image(
+    path: str | Path,
+    size: int | None = None,
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Read an image file as [3,H,W] float32 in [0,1].
+
+    ``size``: if given, resize so that the longer side is ``size`` pixels (area
+    filter when shrinking, bicubic when enlarging).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not an image")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: empty file")
+    try:
+        with Image.open(p) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise InputError(f"{p}: image is {w}x{h} pixels, more than the limit of {MAX_PIXELS:,}")
+            im.seek(0)
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            arr = _to_rgb(im, background)
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise InputError(f"{p}: image is too large (decompression bomb check)") from None
+    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as e:
+        what = "not an image, or an unsupported format" if isinstance(e, Image.UnidentifiedImageError) else f"cannot read image ({_one_line(e)})"
+        raise InputError(f"{p}: {what}") from None
+    img = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
+    if size is not None:
+        img = resize_longer(img, size)
+    return img.to(device)
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _to_rgb(im: Image.Image, background: tuple[float, float, float]) -> np.ndarray:
+    """Any PIL image -> float32 [H,W,3] RGB in [0,1], alpha composited over background."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(im, dtype=np.float64)
+        a = a / (65535.0 if a.max() > 255 else 255.0)
+        return np.repeat(a[..., None], 3, axis=2).clip(0, 1).astype(np.float32)
+    if im.mode == "F":
+        a = np.asarray(im, dtype=np.float64)
+        return np.repeat(a[..., None], 3, axis=2).clip(0, 1).astype(np.float32)
+    has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+    if has_alpha:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
+        a = rgba[..., 3:4]
+        bg = np.asarray(background, dtype=np.float32)
+        return rgba[..., :3] * a + bg * (1.0 - a)
+    return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def resize_longer(img: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize [3,H,W] so that the longer side is ``size`` (aspect kept)."""
+    _, h, w = img.shape
+    s = size / max(h, w)
+    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    if (nh, nw) == (h, w):
+        return img
+    mode = "area" if s < 1 else "bicubic"
+    kw = {} if mode == "area" else {"align_corners": False}
+    out = torch.nn.functional.interpolate(img[None], size=(nh, nw), mode=mode, **kw)[0]
+    return out.clamp(0, 1)
+
+
+def to_uint8(img: torch.Tensor) -> np.ndarray:
+    """[3,H,W] float in [0,1] -> [H,W,3] uint8."""
+    return (img.detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(np.uint8)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and a
+    rename: the file is either the old one or the complete new one, never partial."""
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def save_png(img: torch.Tensor, path: str | Path) -> None:
+    """Save a [3,H,W] tensor in [0,1] as an 8-bit RGB PNG (atomically)."""
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(img)).save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())

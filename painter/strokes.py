@@ -1,0 +1,252 @@
+"""StrokeSet: N brushstrokes held as tensors.
+
+A stroke is a cubic Bézier centre line (4 control points) swept by a round brush
+whose width changes linearly from ``widths[:, 0]`` at the start to ``widths[:, 1]``
+at the end, filled with one RGB colour at one opacity.
+
+Coordinates are resolution-independent: the canvas is ``canvas = (cw, ch)`` with
+its longer side equal to 1 (a 640x480 photo gives ``(1.0, 0.75)``), x to the right
+and y down, as in SVG. Widths are full widths in the same units. Rendering at any
+pixel size scales everything by the same factor, so a stroke file re-renders
+sharply at any resolution.
+
+Shapes (N strokes):
+    points  [N, 4, 2]  float  control points p0..p3 (x, y)
+    widths  [N, 2]     float  start / end width (>= 0)
+    colors  [N, 3]     float  RGB in [0, 1]
+    opacity [N]        float  in [0, 1]
+    layer   [N]        int64  layer index (0 = coarsest); paint order is the row order
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+FORMAT = "painter.strokes"
+VERSION = 1
+
+_FIELDS = ("points", "widths", "colors", "opacity", "layer")
+
+
+def _f32(v: float) -> float:
+    """The shortest decimal that rounds back to the same float32 (so JSON round-trips exactly)."""
+    return float(repr(np.float32(v)).removeprefix("np.float32(").removesuffix(")"))
+
+
+class StrokeFileError(ValueError):
+    """A stroke file that cannot be read: malformed, unsupported or with bad values."""
+
+
+@dataclass
+class StrokeSet:
+    points: torch.Tensor
+    widths: torch.Tensor
+    colors: torch.Tensor
+    opacity: torch.Tensor
+    layer: torch.Tensor
+    canvas: tuple[float, float] = (1.0, 1.0)
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.points.shape[0]
+        if self.points.shape != (n, 4, 2):
+            raise ValueError(f"points must be [N,4,2], got {list(self.points.shape)}")
+        for name, shape in (("widths", (n, 2)), ("colors", (n, 3)), ("opacity", (n,)), ("layer", (n,))):
+            got = tuple(getattr(self, name).shape)
+            if got != shape:
+                raise ValueError(f"{name} must be {list(shape)}, got {list(got)}")
+        # float32-exact, like the tensors, so that a saved file loads back identical
+        self.canvas = (_f32(self.canvas[0]), _f32(self.canvas[1]))
+        self.background = tuple(_f32(c) for c in self.background)  # type: ignore[assignment]
+
+    # -- basics ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.points.shape[0]
+
+    @property
+    def device(self) -> torch.device:
+        return self.points.device
+
+    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "StrokeSet":
+        def conv(t: torch.Tensor, float_: bool) -> torch.Tensor:
+            return t.to(device=device, dtype=dtype if float_ and dtype is not None else t.dtype)
+
+        return self._replace(**{f: conv(getattr(self, f), f != "layer") for f in _FIELDS})
+
+    def detach(self) -> "StrokeSet":
+        return self._replace(**{f: getattr(self, f).detach().clone() for f in _FIELDS})
+
+    def _replace(self, **kw: Any) -> "StrokeSet":
+        d = {f: getattr(self, f) for f in _FIELDS}
+        d.update(canvas=self.canvas, background=self.background, meta=dict(self.meta))
+        d.update(kw)
+        return StrokeSet(**d)
+
+    def __getitem__(self, idx: Any) -> "StrokeSet":
+        """Select strokes by index, slice or boolean mask (paint order is kept)."""
+        if isinstance(idx, int):
+            idx = slice(idx, idx + 1 if idx != -1 else None)
+        return self._replace(**{f: getattr(self, f)[idx] for f in _FIELDS})
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.layer.max().item()) + 1 if len(self) else 0
+
+    @staticmethod
+    def empty(canvas: tuple[float, float] = (1.0, 1.0), device: torch.device | str = "cpu") -> "StrokeSet":
+        z = lambda *s: torch.zeros(*s, device=device)  # noqa: E731
+        return StrokeSet(z(0, 4, 2), z(0, 2), z(0, 3), z(0), torch.zeros(0, dtype=torch.long, device=device), canvas)
+
+    @staticmethod
+    def cat(sets: list["StrokeSet"]) -> "StrokeSet":
+        """Concatenate stroke sets: later sets paint on top. Canvas and background of the first."""
+        if not sets:
+            raise ValueError("cat needs at least one StrokeSet")
+        return sets[0]._replace(**{f: torch.cat([getattr(s, f) for s in sets]) for f in _FIELDS})
+
+    # -- random strokes (tests and benchmarks) -------------------------------------------
+    @staticmethod
+    def random(
+        n: int,
+        canvas: tuple[float, float] = (1.0, 1.0),
+        *,
+        seed: int = 0,
+        coverage: float = 3.0,
+        taper: bool = True,
+        device: torch.device | str = "cpu",
+    ) -> "StrokeSet":
+        """``n`` random curved strokes, sized like the strokes of an ``n``-stroke painting.
+
+        Stroke length and width scale with ``1/sqrt(n)`` so that the strokes together
+        cover the canvas about ``coverage`` times over, as a painting's strokes do.
+        """
+        g = torch.Generator().manual_seed(seed)
+        cw, ch = canvas
+        area = cw * ch
+        # mean stroke area (length * width, aspect ~4:1) = coverage * area / n
+        mean_w = math.sqrt(coverage * area / max(n, 1) / 4.0)
+        length = mean_w * 4.0 * (0.5 + torch.rand(n, generator=g))
+        centre = torch.rand(n, 2, generator=g) * torch.tensor([cw, ch])
+        angle = torch.rand(n, generator=g) * 2 * math.pi
+        d = torch.stack([angle.cos(), angle.sin()], -1)
+        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
+        t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5])
+        bend = (torch.rand(n, 2, generator=g) - 0.5) * 0.6 * length[:, None]
+        pts = centre[:, None] + t[None, :, None] * length[:, None, None] * d[:, None]
+        pts[:, 1:3] += bend[:, :, None] * nrm[:, None]
+        w = mean_w * (0.5 + torch.rand(n, 2 if taper else 1, generator=g)).expand(n, 2).clone()
+        colors = torch.rand(n, 3, generator=g)
+        opacity = 0.5 + 0.5 * torch.rand(n, generator=g)
+        layer = torch.zeros(n, dtype=torch.long)
+        s = StrokeSet(pts, w, colors, opacity, layer, canvas)
+        return s.to(device)
+
+    # -- file format ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (see README, "Stroke file format").
+
+        Numbers are written as the shortest decimal that reads back to the same
+        float32, so ``StrokeSet.load(path)`` gives back exactly the saved tensors.
+        """
+        def rows(t: torch.Tensor) -> list:
+            a = t.detach().cpu().to(torch.float32).numpy()
+            return [[_f32(v) for v in row] for row in a.reshape(len(a), -1)]
+
+        pts, wid, col = rows(self.points), rows(self.widths), rows(self.colors)
+        opa = [r[0] for r in rows(self.opacity[:, None])]
+        lay = self.layer.detach().cpu().tolist()
+        strokes = [
+            {
+                "points": [pts[i][k : k + 2] for k in range(0, 8, 2)],
+                "width": wid[i],
+                "color": col[i],
+                "opacity": opa[i],
+                "layer": int(lay[i]),
+            }
+            for i in range(len(self))
+        ]
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "canvas": [_f32(v) for v in self.canvas],
+            "background": [_f32(v) for v in self.background],
+            "meta": self.meta,
+            "strokes": strokes,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=False, allow_nan=False) + "\n"
+
+    def save(self, path: str | Path) -> None:
+        from .io import atomic_write_bytes
+
+        atomic_write_bytes(path, self.to_json().encode())
+
+    @staticmethod
+    def from_dict(doc: Any, max_strokes: int = 2_000_000) -> "StrokeSet":
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise StrokeFileError(f"not a painter stroke file (expected \"format\": \"{FORMAT}\")")
+        ver = doc.get("version")
+        if not isinstance(ver, int) or ver < 1:
+            raise StrokeFileError("missing or invalid \"version\"")
+        if ver > VERSION:
+            raise StrokeFileError(f"stroke file version {ver} is newer than this painter supports ({VERSION}); upgrade painter")
+        try:
+            canvas = [float(v) for v in doc["canvas"]]
+            bg = [float(v) for v in doc.get("background", [1, 1, 1])]
+            strokes = doc["strokes"]
+            if not isinstance(strokes, list):
+                raise TypeError
+            if len(strokes) > max_strokes:
+                raise StrokeFileError(f"{len(strokes)} strokes is more than the limit of {max_strokes}")
+            pts = torch.tensor([s["points"] for s in strokes], dtype=torch.float32).reshape(-1, 4, 2)
+            wid = torch.tensor([s["width"] for s in strokes], dtype=torch.float32).reshape(-1, 2)
+            col = torch.tensor([s["color"] for s in strokes], dtype=torch.float32).reshape(-1, 3)
+            opa = torch.tensor([s.get("opacity", 1.0) for s in strokes], dtype=torch.float32).reshape(-1)
+            lay = torch.tensor([int(s.get("layer", 0)) for s in strokes], dtype=torch.long).reshape(-1)
+        except StrokeFileError:
+            raise
+        except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
+            raise StrokeFileError(f"malformed stroke data ({type(e).__name__}: {e})") from None
+        if len(canvas) != 2 or not all(math.isfinite(v) and v > 0 for v in canvas):
+            raise StrokeFileError("\"canvas\" must be two positive numbers")
+        if len(bg) != 3 or not all(math.isfinite(v) and 0 <= v <= 1 for v in bg):
+            raise StrokeFileError("\"background\" must be three numbers in [0, 1]")
+        for name, t in (("points", pts), ("width", wid), ("color", col), ("opacity", opa)):
+            if not torch.isfinite(t).all():
+                raise StrokeFileError(f"stroke {name} contains NaN or infinity")
+        if (wid < 0).any():
+            raise StrokeFileError("stroke widths must be >= 0")
+        if ((col < 0) | (col > 1)).any() or ((opa < 0) | (opa > 1)).any():
+            raise StrokeFileError("stroke colors and opacities must be in [0, 1]")
+        if (lay < 0).any():
+            raise StrokeFileError("stroke layers must be >= 0")
+        meta = doc.get("meta", {})
+        return StrokeSet(pts, wid, col, opa, lay, (canvas[0], canvas[1]), tuple(bg), meta if isinstance(meta, dict) else {})
+
+    @staticmethod
+    def load(path: str | Path, max_strokes: int = 2_000_000) -> "StrokeSet":
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise StrokeFileError("not a painter stroke file (not UTF-8 text)") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise StrokeFileError(f"invalid JSON ({e.msg} at line {e.lineno})") from None
+        return StrokeSet.from_dict(doc, max_strokes=max_strokes)
+
+    def equal(self, other: "StrokeSet") -> bool:
+        return (
+            self.canvas == other.canvas
+            and self.background == other.background
+            and all(torch.equal(getattr(self, f).cpu(), getattr(other, f).cpu()) for f in _FIELDS)
+        )
