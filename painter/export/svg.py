@@ -18,7 +18,7 @@ import svgwrite
 import torch
 
 from ..io import atomic_write_bytes
-from ..render.geometry import bezier_polyline, canvas_transform, segments_needed
+from ..render.geometry import canvas_transform, stroke_segments
 from ..strokes import StrokeSet
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
@@ -71,9 +71,9 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
     st = strokes.detach().to("cpu", torch.float32)
     pts = st.points * s + torch.tensor([ox, oy])
     wid = st.widths * s
-    n_seg = segments_needed(pts)
-    poly = bezier_polyline(pts, n_seg).tolist()
-    t = [k / n_seg for k in range(n_seg + 1)]
+    a, b, ra, rb, seg_stroke = stroke_segments(pts, wid)
+    seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
+    first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
 
     dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
     dwg.viewbox(0, 0, width, height)
@@ -106,9 +106,7 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
             group.add(dwg.path(d=d, fill="none", stroke=color, stroke_width=_num(w0),
                                stroke_linecap="round", stroke_linejoin="round", **extra))
         else:
-            v = poly[i]
-            r = [0.5 * (w0 + (w1 - w0) * tk) for tk in t]
-            d = "".join(_piece(*v[k], *v[k + 1], r[k], r[k + 1]) for k in range(n_seg))
+            d = "".join(_piece(*seg[k]) for k in range(first[i], first[i + 1]))
             if d:
                 group.add(dwg.path(d=d, fill=color, **extra))
     return dwg.tostring()

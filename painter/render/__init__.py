@@ -16,7 +16,7 @@ import torch
 
 from ..strokes import StrokeSet
 from .binning import bin_segments
-from .geometry import canvas_transform, segments_needed, stroke_segments
+from .geometry import canvas_transform, stroke_segments
 from .raster import composite, image_to_tiles, rasterize, tiles_to_image
 
 DEFAULT_TILE = 8
@@ -48,15 +48,13 @@ def render_stroke_params(
     background: torch.Tensor,
     *,
     tile: int = DEFAULT_TILE,
-    n_seg: int | None = None,
+    n_seg: torch.Tensor | int | None = None,
 ) -> torch.Tensor:
     """Render raw stroke tensors (see StrokeSet for shapes); ``background`` is [3,H,W]."""
     s, ox, oy = canvas_transform(canvas, height, width)
     off = torch.tensor([ox, oy], device=points.device, dtype=points.dtype)
     pts = points * s + off
     wid = widths * s
-    if n_seg is None:
-        n_seg = segments_needed(pts)
     a, b, ra, rb, stroke = stroke_segments(pts, wid, n_seg)
     bins = bin_segments(a, b, ra, rb, stroke, points.shape[0], height, width, tile)
     bg_tiles = image_to_tiles(background, tile, bins.tiles_y, bins.tiles_x)

@@ -1,6 +1,7 @@
 """Stage 1 (project): Bézier strokes -> flat list of tapered segments in pixel units.
 
-Each stroke's cubic centre line is flattened to ``P`` equal-parameter segments; the
+Each stroke's cubic centre line is flattened to equal-parameter segments (as many
+as its curvature needs for a 0.1 px chord error); the
 half-width is linear in the Bézier parameter from ``w0/2`` to ``w1/2``. Segment
 ``k`` of a stroke covers the points ``p`` whose projection parameter ``h`` on the
 segment lies in [0, 1] and whose distance to the axis is below the interpolated
@@ -25,44 +26,49 @@ def canvas_transform(canvas: tuple[float, float], height: int, width: int) -> tu
     return s, (width - cw * s) / 2.0, (height - ch * s) / 2.0
 
 
-def segments_needed(points_px: torch.Tensor, tol: float = FLATTEN_TOLERANCE) -> int:
-    """Segments per stroke so that the polyline is within ``tol`` px of every Bézier.
+def segments_needed(points_px: torch.Tensor, tol: float = FLATTEN_TOLERANCE) -> torch.Tensor:
+    """[N] segments per stroke so that each polyline is within ``tol`` px of its Bézier.
 
     A cubic's chord error with ``n`` uniform segments is at most ``M / (8 n^2)`` where
     ``M`` bounds the second derivative: ``6 * max(|p0-2p1+p2|, |p1-2p2+p3|)``.
     """
-    if points_px.shape[0] == 0:
-        return 1
     p = points_px.detach()
     d1 = (p[:, 0] - 2 * p[:, 1] + p[:, 2]).norm(dim=-1)
     d2 = (p[:, 1] - 2 * p[:, 2] + p[:, 3]).norm(dim=-1)
-    m = 6.0 * float(torch.maximum(d1, d2).max())
-    return int(min(MAX_SEGMENTS, max(1, math.ceil(math.sqrt(m / (8.0 * tol))))))
+    m = 6.0 * torch.maximum(d1, d2)
+    n = torch.ceil(torch.sqrt(m / (8.0 * tol)))
+    return torch.nan_to_num(n, nan=1.0).clamp(1, MAX_SEGMENTS).long()
 
 
-def bezier_polyline(points: torch.Tensor, n_seg: int) -> torch.Tensor:
-    """[N,4,2] control points -> [N, n_seg+1, 2] points at equal parameter steps."""
-    t = torch.linspace(0.0, 1.0, n_seg + 1, device=points.device, dtype=points.dtype)
+def bezier_at(points: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Points on cubic Béziers: ``points`` [..., 4, 2], ``t`` [...] -> [..., 2]."""
     mt = 1.0 - t
-    basis = torch.stack([mt**3, 3 * mt**2 * t, 3 * mt * t**2, t**3], dim=-1)  # [S+1, 4]
-    return torch.einsum("sk,nkd->nsd", basis, points)
+    basis = torch.stack([mt**3, 3 * mt**2 * t, 3 * mt * t**2, t**3], dim=-1)  # [..., 4]
+    return (basis.unsqueeze(-1) * points).sum(-2)
 
 
-def stroke_segments(points_px: torch.Tensor, widths_px: torch.Tensor, n_seg: int):
-    """Flatten strokes into segments.
+def stroke_segments(points_px: torch.Tensor, widths_px: torch.Tensor, n_seg: torch.Tensor | None = None):
+    """Flatten strokes into segments, stroke ``i`` into ``n_seg[i]`` equal-parameter
+    pieces (default: :func:`segments_needed`).
 
-    Returns ``a, b`` ([N*P, 2] segment ends), ``ra, rb`` ([N*P] half-widths at the
-    ends) and ``stroke`` ([N*P] int64 stroke index), stroke-major.
+    Returns ``a, b`` ([S, 2] segment ends), ``ra, rb`` ([S] half-widths at the ends)
+    and ``stroke`` ([S] int64 stroke index), stroke-major, S = sum(n_seg).
     """
-    n = points_px.shape[0]
-    verts = bezier_polyline(points_px, n_seg)  # [N, P+1, 2]
-    t = torch.linspace(0.0, 1.0, n_seg + 1, device=points_px.device, dtype=points_px.dtype)
-    radii = 0.5 * (widths_px[:, :1] * (1.0 - t) + widths_px[:, 1:] * t)  # [N, P+1]
-    a = verts[:, :-1].reshape(-1, 2)
-    b = verts[:, 1:].reshape(-1, 2)
-    ra = radii[:, :-1].reshape(-1)
-    rb = radii[:, 1:].reshape(-1)
-    stroke = torch.arange(n, device=points_px.device).repeat_interleave(n_seg)
+    dev = points_px.device
+    if n_seg is None:
+        n_seg = segments_needed(points_px)
+    n_seg = torch.as_tensor(n_seg, device=dev).expand(points_px.shape[0])
+    stroke = torch.repeat_interleave(torch.arange(points_px.shape[0], device=dev), n_seg)
+    start = torch.cumsum(n_seg, 0) - n_seg
+    k = (torch.arange(stroke.shape[0], device=dev) - start[stroke]).to(points_px.dtype)
+    nk = n_seg[stroke].to(points_px.dtype)
+    t0, t1 = k / nk, (k + 1) / nk
+    pts = points_px[stroke]
+    a = bezier_at(pts, t0)
+    b = bezier_at(pts, t1)
+    w = widths_px[stroke]
+    ra = 0.5 * (w[:, 0] + (w[:, 1] - w[:, 0]) * t0)
+    rb = 0.5 * (w[:, 0] + (w[:, 1] - w[:, 0]) * t1)
     return a, b, ra, rb, stroke
 
 
