@@ -1,14 +1,19 @@
 """Stages 3 and 4 (rasterize, composite) on the binned pairs.
 
-rasterize: every (tile, segment) pair evaluates its segment's field on the tile's
-pixel centres as an anti-aliased coverage (a one-pixel box filter across the
-stroke's edge, see geometry.segment_coverage); the pairs of one (tile, stroke) group
-are reduced with ``max`` (the stroke is the union of its segments).
+rasterize: every (tile, segment) pair evaluates its segment on the tile's pixel
+centres as an anti-aliased coverage (geometry.segment_coverage: a one-pixel box
+filter across the stroke's edge); the pairs of one (tile, stroke) group are reduced
+with ``max`` (the stroke is the union of its segments).
 
 composite: "over" in stroke order inside each tile. With ``a_g`` a group's alpha,
 the colour is ``sum_g a_g c_g prod_{g' after g}(1 - a_g') + bg * prod_g (1 - a_g)``;
 the products come from a cumulative sum of ``log(1 - a)`` in float64 (exact enough
 across the whole flat array), so the whole stage is a few vectorised ops.
+
+Both stages are autograd Functions with analytic backward passes (checked with
+``torch.autograd.gradcheck`` in the tests). Pair arrays are pair-major ``[pairs,
+T*T]`` (fast element-wise ops and reduction), group arrays pixel-major ``[T*T,
+groups]`` so that the cumulative sums run along the contiguous axis.
 """
 from __future__ import annotations
 
@@ -16,26 +21,28 @@ import torch
 
 from .binning import Bins
 
-#: alpha is clamped below 1 so that log(1 - alpha) stays finite (leak <= 1e-6)
+#: alpha is capped below 1 inside log(1 - alpha) so it stays finite (leak <= 1e-6)
 _ALPHA_MAX = 1.0 - 1e-6
 
 
 def rasterize(bins: Bins, a, b, ra, rb) -> torch.Tensor:
-    """Coverage of every group: [G, T*T] in [0, 1], differentiable w.r.t. a, b, ra, rb."""
+    """Coverage of every group: [T*T, G] in [0, 1], differentiable w.r.t. a, b, ra, rb."""
     return _Coverage.apply(a, b, ra, rb, bins)
 
 
-def _pair_geometry(bins: Bins, a, b, ra, rb, pair, pix):
-    """Per-element geometry for (pair, pixel) index arrays of equal shape."""
-    t = bins.tile
-    s = bins.pair_seg[pair]
-    ptile = bins.pair_tile[pair]
-    px = (ptile % bins.tiles_x * t + pix % t).to(a.dtype) + 0.5
-    py = (ptile // bins.tiles_x * t + pix // t).to(a.dtype) + 0.5
-    ax, ay = a[s, 0], a[s, 1]
-    bax, bay = b[s, 0] - ax, b[s, 1] - ay
-    pax, pay = px - ax, py - ay
-    return s, pax, pay, bax, bay, ra[s], rb[s]
+def composite(bins: Bins, coverage, colors, opacity, bg_tiles) -> torch.Tensor:
+    """Composite groups over the background, tile by tile.
+
+    ``coverage``: [T*T, G]; ``colors`` [N,3] and ``opacity`` [N] per stroke;
+    ``bg_tiles``: [3, T*T, tiles]. Returns [3, T*T, tiles].
+    """
+    return _Over.apply(coverage, colors, opacity, bg_tiles, bins)
+
+
+def _pixel_offsets(t: int, device, dtype):
+    """x and y of the pixel centres of a tile, row-major: two [T*T] tensors."""
+    g = torch.arange(t, device=device, dtype=dtype) + 0.5
+    return g.repeat(t), g.repeat_interleave(t)
 
 
 class _Coverage(torch.autograd.Function):
@@ -44,54 +51,60 @@ class _Coverage(torch.autograd.Function):
     The forward keeps only the pair coverages; the backward recomputes geometry for
     the (pair, pixel) elements on an anti-aliased edge (0 < coverage < 1) that won
     their group's max, which are few, and sums analytic derivatives into the
-    segments. Gradients are checked against finite differences in the tests.
+    segments.
     """
 
     @staticmethod
     def forward(ctx, a, b, ra, rb, bins: Bins):
         t = bins.tile
-        tt = t * t
         s = bins.pair_seg
         ax, ay = a[s, 0], a[s, 1]
-        bax_, bay_ = (b[s, 0] - ax).unsqueeze(1), (b[s, 1] - ay).unsqueeze(1)
-        g = torch.arange(t, device=a.device, dtype=a.dtype) + 0.5
-        pax = (bins.pair_tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + g.repeat(t)  # [Np, TT]
-        pay = (bins.pair_tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + g.repeat_interleave(t)
-        den = (bax_ * bax_ + bay_ * bay_).clamp_min(1e-12)
-        h = ((pax * bax_ + pay * bay_) / den).clamp_(0.0, 1.0)
-        qx = pax.sub_(h * bax_)
-        qy = pay.sub_(h * bay_)
+        bax, bay = b[s, 0] - ax, b[s, 1] - ay
+        gx, gy = _pixel_offsets(t, a.device, a.dtype)
+        # pair-major [Np, TT]: the fast layout for these element-wise ops and the reduce
+        pax = (bins.pair_tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + gx
+        pay = (bins.pair_tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + gy
+        den = (bax * bax + bay * bay).clamp_min(1e-12)
+        bx, by = (bax / den).unsqueeze(1), (bay / den).unsqueeze(1)
+        h = pax * bx
+        h.addcmul_(pay, by).clamp_(0.0, 1.0)
+        qx = pax.sub_(h * bax.unsqueeze(1))
+        qy = pay.sub_(h * bay.unsqueeze(1))
         d = qx.mul_(qx).add_(qy.mul_(qy)).add_(1e-12).sqrt_()
         r = h.mul_((rb[s] - ra[s]).unsqueeze(1)).add_(ra[s].unsqueeze(1))
         cov = torch.clamp(d + r, max=0.5).sub_(torch.clamp(d.sub_(r), min=-0.5)).clamp_(0.0, 1.0)
-        n_groups = bins.group_stroke.shape[0]
-        out = cov.new_zeros((n_groups, tt))
-        out.scatter_reduce_(0, bins.pair_group.unsqueeze(1).expand(-1, tt), cov, reduce="amax", include_self=False)
+        out = cov.new_zeros((bins.group_stroke.shape[0], t * t))
+        out.scatter_reduce_(0, bins.pair_group.unsqueeze(1).expand_as(cov), cov, reduce="amax", include_self=False)
         ctx.bins = bins
         ctx.save_for_backward(a, b, ra, rb, cov, out)
-        return out
+        return out.t().contiguous()
 
     @staticmethod
     def backward(ctx, grad_out):
         a, b, ra, rb, cov, out = ctx.saved_tensors
         bins: Bins = ctx.bins
-        tt = bins.tile * bins.tile
+        t = bins.tile
         ga, gb = torch.zeros_like(a), torch.zeros_like(b)
         gra, grb = torch.zeros_like(ra), torch.zeros_like(rb)
         # elements on an AA edge, then those that are their group's max with a gradient
         pair, pix = ((cov > 0) & (cov < 1)).nonzero(as_tuple=True)
         grp = bins.pair_group[pair]
-        key = grp * tt + pix
-        c = cov[pair, pix]
-        gout = grad_out.reshape(-1)[key]
-        keep = (c == out.reshape(-1)[key]) & (gout != 0)
-        pair, pix, key, gout = pair[keep], pix[keep], key[keep], gout[keep]
+        gout = grad_out[pix, grp]
+        keep = (cov[pair, pix] == out[grp, pix]) & (gout != 0)
+        pix, pair, grp, gout = pix[keep], pair[keep], grp[keep], gout[keep]
         if pair.numel() == 0:
             return ga, gb, gra, grb, None
         # ties (several segments of a stroke give the same max) share the gradient
-        uniq, inv, cnt = torch.unique(key, return_inverse=True, return_counts=True)
-        gout = gout / cnt[inv].to(gout.dtype)
-        s, pax, pay, bax, bay, ras, rbs = _pair_geometry(bins, a, b, ra, rb, pair, pix)
+        key = grp * (t * t) + pix
+        cnt = torch.zeros(out.numel(), device=gout.device, dtype=gout.dtype).index_add_(0, key, torch.ones_like(gout))
+        gout = gout / cnt[key]
+        s = bins.pair_seg[pair]
+        ptile = bins.pair_tile[pair]
+        ax, ay = a[s, 0], a[s, 1]
+        bax, bay = b[s, 0] - ax, b[s, 1] - ay
+        pax = (ptile % bins.tiles_x * t + pix % t).to(a.dtype) + 0.5 - ax
+        pay = (ptile // bins.tiles_x * t + pix // t).to(a.dtype) + 0.5 - ay
+        ras, rbs = ra[s], rb[s]
         den = (bax * bax + bay * bay).clamp_min(1e-12)
         h_raw = (pax * bax + pay * bay) / den
         inner = (h_raw > 0) & (h_raw < 1)
@@ -99,57 +112,96 @@ class _Coverage(torch.autograd.Function):
         qx, qy = pax - h * bax, pay - h * bay
         d = torch.sqrt(qx * qx + qy * qy + 1e-12)
         r = ras + h * (rbs - ras)
-        du = (d + r < 0.5).to(a.dtype)   # d(min(d + r, .5))/d(d + r)
-        dv = (d - r > -0.5).to(a.dtype)  # d(max(d - r, -.5))/d(d - r)
+        du = (d + r < 0.5).to(a.dtype)  # d min(d + r, 1/2) / d(d + r)
+        dv = (d - r > -0.5).to(a.dtype)  # d max(d - r, -1/2) / d(d - r)
         gd = gout * (du - dv)
         gr = gout * (du + dv)
-        # d moves with the closest point a + h (b - a): dd/da = -(q/d)(1-h), dd/db = -(q/d) h
+        # d follows the closest point a + h (b - a): dd/da = -(q/d)(1 - h), dd/db = -(q/d) h
         ux, uy = qx / d, qy / d
-        # r = ra + h (rb - ra) with h = (pa.ba)/|ba|^2 when 0 < h < 1
-        dr_dh = (rbs - ras) * inner.to(a.dtype) * gr / den
-        # dh/db = (pa - 2 h ba)/den ; dh/da = -pa/den + (2h - 1) ba/den  (den folded above)
-        dbx = -gd * ux * h + dr_dh * (pax - 2 * h * bax)
-        dby = -gd * uy * h + dr_dh * (pay - 2 * h * bay)
-        dax = -gd * ux * (1 - h) + dr_dh * (-pax + (2 * h - 1) * bax)
-        day = -gd * uy * (1 - h) + dr_dh * (-pay + (2 * h - 1) * bay)
-        ga.index_put_((s, torch.zeros_like(s)), dax, accumulate=True)
-        ga.index_put_((s, torch.ones_like(s)), day, accumulate=True)
-        gb.index_put_((s, torch.zeros_like(s)), dbx, accumulate=True)
-        gb.index_put_((s, torch.ones_like(s)), dby, accumulate=True)
+        # r = ra + h (rb - ra), h = pa.ba / |ba|^2 inside the segment:
+        # dh/db = (pa - 2 h ba) / den, dh/da = (-pa + (2h - 1) ba) / den
+        k = (rbs - ras) * inner.to(a.dtype) * gr / den
+        dbx = -gd * ux * h + k * (pax - 2 * h * bax)
+        dby = -gd * uy * h + k * (pay - 2 * h * bay)
+        dax = -gd * ux * (1 - h) + k * ((2 * h - 1) * bax - pax)
+        day = -gd * uy * (1 - h) + k * ((2 * h - 1) * bay - pay)
+        ga.index_add_(0, s, torch.stack([dax, day], 1))
+        gb.index_add_(0, s, torch.stack([dbx, dby], 1))
         gra.index_add_(0, s, gr * (1 - h))
         grb.index_add_(0, s, gr * h)
         return ga, gb, gra, grb, None
 
 
-def composite(bins: Bins, coverage, colors, opacity, bg_tiles) -> torch.Tensor:
-    """Composite groups over the background, tile by tile.
+def _exclusive_in_tile(x: torch.Tensor, bins: Bins) -> torch.Tensor:
+    """For [TT, G] ``x``: per tile, the sum over the groups *before* each group
+    (float64 cumulative sum along the flat group axis, offset by each run's start)."""
+    xd = x.double()
+    c = torch.cumsum(xd, 1)
+    start = c[:, bins.run_first] - xd[:, bins.run_first]
+    return c - xd - start[:, bins.run_of_group]
 
-    ``bg_tiles``: [tiles, T*T, 3]. Returns [tiles, T*T, 3].
+
+class _Over(torch.autograd.Function):
+    """"Over" compositing in paint order with an analytic backward.
+
+    Forward: ``alpha = coverage * opacity``; ``T_g`` = product of ``(1 - alpha)``
+    over the later groups of the tile; output = ``sum_g alpha_g T_g c_g + T_all bg``.
+    Backward, with ``e_g = c_g . dL/dout``: ``dL/dc_g = alpha_g T_g dL/dout``,
+    ``dL/dalpha_g = T_g e_g - below_g / (1 - alpha_g)`` where ``below_g`` is the
+    gradient-weighted colour of everything under group ``g`` (earlier groups and the
+    background). ``alpha`` is capped at ``1 - 1e-6`` inside the transmittance so the
+    logarithms stay finite; the cap passes gradients straight through.
     """
-    alpha = coverage * opacity[bins.group_stroke].unsqueeze(1)  # [G, TT]
-    log_t = torch.log1p(-alpha.clamp(max=_ALPHA_MAX)).double()
-    csum = torch.cumsum(log_t, 0)  # inclusive, across all groups
-    last = csum[bins.run_last][bins.run_of_group]  # [G, TT]
-    trans_after = torch.exp(last - csum).to(alpha.dtype)  # prod over later groups in tile
-    contrib = (alpha * trans_after).unsqueeze(-1) * colors[bins.group_stroke].unsqueeze(1)
-    acc = torch.zeros_like(bg_tiles).index_add(0, bins.group_tile, contrib)
-    before_first = csum[bins.run_first] - log_t[bins.run_first]
-    t_all = torch.exp(csum[bins.run_last] - before_first).to(alpha.dtype)  # [R, TT]
-    trans = torch.ones(bg_tiles.shape[:2], device=bg_tiles.device, dtype=bg_tiles.dtype)
-    trans = trans.index_copy(0, bins.run_tile, t_all)
-    return acc + bg_tiles * trans.unsqueeze(-1)
+
+    @staticmethod
+    def forward(ctx, coverage, colors, opacity, bg_tiles, bins: Bins):
+        gs, gt = bins.group_stroke, bins.group_tile
+        alpha = coverage * opacity[gs]  # [TT, G]
+        log_t = torch.log1p(-alpha.clamp(max=_ALPHA_MAX))
+        csum = torch.cumsum(log_t.double(), 1)
+        after = csum[:, bins.run_last][:, bins.run_of_group] - csum  # sum over the tile's later groups
+        trans_after = torch.exp(after).to(alpha.dtype)
+        w = alpha * trans_after
+        col = colors[gs].t()  # [3, G]
+        acc = torch.zeros_like(bg_tiles).index_add_(2, gt, w.unsqueeze(0) * col.unsqueeze(1))
+        # whole-tile transmittance: that after the first group times (1 - its alpha)
+        first = bins.run_first
+        t_all = trans_after[:, first] * (1.0 - alpha[:, first].clamp(max=_ALPHA_MAX))
+        trans = torch.ones(bg_tiles.shape[1:], device=bg_tiles.device, dtype=bg_tiles.dtype)
+        trans.index_copy_(1, bins.run_tile, t_all)
+        ctx.bins = bins
+        ctx.save_for_backward(coverage, colors, opacity, bg_tiles, alpha, trans_after, trans)
+        return acc + bg_tiles * trans.unsqueeze(0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        coverage, colors, opacity, bg_tiles, alpha, trans_after, trans = ctx.saved_tensors
+        bins: Bins = ctx.bins
+        gs, gt = bins.group_stroke, bins.group_tile
+        g_grp = grad_out[:, :, gt]  # [3, TT, G]
+        col = colors[gs].t()  # [3, G]
+        e = (g_grp * col.unsqueeze(1)).sum(0)  # [TT, G]
+        w = alpha * trans_after
+        bg_dot = (bg_tiles * grad_out).sum(0) * trans  # [TT, tiles]
+        below = (_exclusive_in_tile(w * e, bins) + bg_dot[:, gt].double()).to(alpha.dtype)
+        g_alpha = trans_after * e - below / (1.0 - alpha.clamp(max=_ALPHA_MAX))
+        g_cov = g_alpha * opacity[gs] if ctx.needs_input_grad[0] else None
+        g_col = torch.zeros_like(colors).index_add_(0, gs, (g_grp * w.unsqueeze(0)).sum(1).t())
+        g_op = torch.zeros_like(opacity).index_add_(0, gs, (g_alpha * coverage).sum(0))
+        g_bg = grad_out * trans.unsqueeze(0) if ctx.needs_input_grad[3] else None
+        return g_cov, g_col, g_op, g_bg, None
 
 
 def image_to_tiles(img: torch.Tensor, tile: int, tiles_y: int, tiles_x: int) -> torch.Tensor:
-    """[3,H,W] -> [tiles, T*T, 3] (zero padded)."""
+    """[3,H,W] -> [3, T*T, tiles] (zero padded)."""
     c, h, w = img.shape
     img = torch.nn.functional.pad(img, (0, tiles_x * tile - w, 0, tiles_y * tile - h))
-    x = img.reshape(c, tiles_y, tile, tiles_x, tile).permute(1, 3, 2, 4, 0)
-    return x.reshape(tiles_y * tiles_x, tile * tile, c)
+    x = img.reshape(c, tiles_y, tile, tiles_x, tile).permute(0, 2, 4, 1, 3)
+    return x.reshape(c, tile * tile, tiles_y * tiles_x)
 
 
 def tiles_to_image(tiles: torch.Tensor, tile: int, tiles_y: int, tiles_x: int, h: int, w: int) -> torch.Tensor:
-    """[tiles, T*T, 3] -> [3,H,W]."""
-    c = tiles.shape[-1]
-    x = tiles.reshape(tiles_y, tiles_x, tile, tile, c).permute(4, 0, 2, 1, 3)
+    """[3, T*T, tiles] -> [3,H,W]."""
+    c = tiles.shape[0]
+    x = tiles.reshape(c, tile, tile, tiles_y, tiles_x).permute(0, 3, 1, 4, 2)
     return x.reshape(c, tiles_y * tile, tiles_x * tile)[:, :h, :w]

@@ -1,0 +1,45 @@
+"""Exporters: each output format follows the extension of the path it is written to."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ..io import save_png
+from ..render import render
+from ..strokes import StrokeSet
+from .svg import export_size, save_svg, to_svg
+
+#: extension -> what it writes
+FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke file (JSON)"}
+
+__all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
+
+
+def check_output_path(path: str | Path) -> str:
+    """Return the format of ``path`` from its extension, or raise ValueError."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise ValueError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of {known}")
+    return ext
+
+
+def export(strokes: StrokeSet, path: str | Path, size: int | None = None, image: torch.Tensor | None = None,
+           background=None) -> None:
+    """Write ``strokes`` to ``path`` in the format its extension names.
+
+    ``size``: longer side in pixels for SVG/PNG (default: the painting's working size).
+    ``image``: an already rendered [3,H,W] picture of that size to save as PNG.
+    """
+    ext = check_output_path(path)
+    if ext == ".json":
+        strokes.save(path)
+    elif ext == ".svg":
+        save_svg(strokes, path, size, background)
+    elif ext == ".png":
+        if image is None:
+            h, w = export_size(strokes, size)
+            with torch.no_grad():
+                image = render(strokes, h, w, background=background)
+        save_png(image, path)

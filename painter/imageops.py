@@ -1,0 +1,64 @@
+"""Small differentiable image operations on [C,H,W] tensors (kornia style: plain
+functions, shapes in the docstrings)."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of [C,H,W] with reflect padding."""
+    if sigma <= 0:
+        return img
+    r = max(1, int(math.ceil(3 * sigma)))
+    x = torch.arange(-r, r + 1, device=img.device, dtype=img.dtype)
+    k = torch.exp(-0.5 * (x / sigma) ** 2)
+    k = k / k.sum()
+    c, h, w = img.shape
+    out = img[:, None]
+    pad_w, pad_h = min(r, w - 1), min(r, h - 1)
+    if pad_w < r or pad_h < r:  # tiny images: fall back to replicate padding
+        out = F.pad(out, (r, r, r, r), mode="replicate")
+    else:
+        out = F.pad(out, (r, r, r, r), mode="reflect")
+    out = F.conv2d(out, k.view(1, 1, 1, -1))
+    out = F.conv2d(out, k.view(1, 1, -1, 1))
+    return out[:, 0]
+
+
+def sobel(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Horizontal and vertical derivatives of [C,H,W] (Sobel, replicate padding)."""
+    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], device=img.device, dtype=img.dtype) / 8
+    x = F.pad(img[:, None], (1, 1, 1, 1), mode="replicate")
+    gx = F.conv2d(x, kx.view(1, 1, 3, 3))[:, 0]
+    gy = F.conv2d(x, kx.t().contiguous().view(1, 1, 3, 3))[:, 0]
+    return gx, gy
+
+
+def luminance(img: torch.Tensor) -> torch.Tensor:
+    """[3,H,W] RGB -> [1,H,W] Rec. 601 luma."""
+    w = torch.tensor([0.299, 0.587, 0.114], device=img.device, dtype=img.dtype)
+    return (img * w.view(3, 1, 1)).sum(0, keepdim=True)
+
+
+def structure_orientation(img: torch.Tensor, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Edge direction field from the structure tensor of [3,H,W].
+
+    Returns ``theta`` [H,W], the angle (radians, x right, y down) along which the
+    image changes least, i.e. along edges, and ``coherence`` [H,W] in [0,1].
+    """
+    gx, gy = sobel(luminance(img))
+    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy]), sigma)
+    jxx, jxy, jyy = j[0], j[1], j[2]
+    theta = 0.5 * torch.atan2(2 * jxy, jxx - jyy) + math.pi / 2
+    tr = jxx + jyy
+    coherence = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / tr.clamp_min(1e-12)
+    return theta, coherence.clamp(0, 1)
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Peak signal-to-noise ratio in dB of two images in [0,1]."""
+    mse = float(((a.detach().double() - b.detach().double()) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
