@@ -5,7 +5,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSPKGS := libpotrace-dev libagg-dev pkg-config
 
-.PHONY: install demo test test-all bench clean sysdeps
+.PHONY: install demo test test-slow bench gallery clean sysdeps
 
 install: $(STAMP)
 
@@ -35,11 +35,15 @@ demo: install
 test: install
 	$(VPY) -m pytest
 
-test-all: install
-	$(VPY) -m pytest -m ''
+# slow tests: benchmark smoke runs (CI runs them after `make test`)
+test-slow: install
+	$(VPY) -m pytest -m slow
 
 bench: install
-	for f in benchmarks/*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done
+	@for f in benchmarks/[a-z]*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done
+
+gallery: install
+	$(VPY) examples/gallery.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

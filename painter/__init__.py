@@ -1,6 +1,16 @@
-"""painter: photos into art made of real vector brushstrokes."""
+"""painter: photos into art made of real vector brushstrokes.
+
+    import painter
+    result = painter.paint("photo.jpg", strokes=500)      # optimize strokes
+    result.strokes.save("painting.json")                 # resolution-independent
+    img = painter.render(result.strokes, 1024, 1024)     # [3,H,W] tensor, differentiable
+    painter.export.export(result.strokes, "painting.svg")
+"""
+from . import export
+from .io import load_image, save_png
+from .paint import PaintResult, paint
 from .render import render
 from .strokes import StrokeSet
 
-__all__ = ["StrokeSet", "render"]
+__all__ = ["PaintResult", "StrokeSet", "export", "load_image", "paint", "render", "save_png"]
 __version__ = "0.1.0"

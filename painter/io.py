@@ -55,7 +55,7 @@ def load_image(
     except InputError:
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"{p}: image is too large (decompression bomb check)") from None
+        raise InputError(f"{p}: image is larger than the limit of {MAX_PIXELS:,} pixels") from None
     except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as e:
         what = "not an image, or an unsupported format" if isinstance(e, Image.UnidentifiedImageError) else f"cannot read image ({_one_line(e)})"
         raise InputError(f"{p}: {what}") from None

@@ -19,6 +19,7 @@ import torch
 from .imageops import psnr
 from .init import place_strokes
 from .io import load_image, resize_longer
+from .optim import Adam
 from .render import render_stroke_params
 from .strokes import StrokeSet
 
@@ -146,17 +147,9 @@ def paint(
         h_k, w_k = tgt_k.shape[1:]
         bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
         params = [p.requires_grad_() for p in (pts, wid, col, opa)]
-        opt = torch.optim.Adam(
-            [
-                {"params": [params[0]], "lr": 0.25 * width / 4 + 0.1},
-                {"params": [params[1]], "lr": 0.1 * width / 4 + 0.05},
-                {"params": [params[2]], "lr": 0.01},
-                {"params": [params[3]], "lr": 0.01},
-            ],
-            betas=(0.9, 0.99),
-        )
+        opt = Adam(params, [0.25 * width / 4 + 0.1, 0.1 * width / 4 + 0.05, 0.01, 0.01])
         for i in range(steps_k):
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
             loss = pixel_loss(img, tgt_k, structure_weight)
             loss.backward()

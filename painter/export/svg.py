@@ -76,7 +76,7 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
     first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
 
     dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
-    dwg.viewbox(0, 0, width, height)
+    dwg.attribs["viewBox"] = f"0 0 {width} {height}"
     dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
     bg = strokes.background if background is None else background
     dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
@@ -85,11 +85,13 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
 
         dwg.set_desc(title="painter", desc=json.dumps(strokes.meta, sort_keys=True))
 
-    group, cur_layer = None, None
+    group, cur_layer, runs = None, None, {}
     for i in range(len(st)):
         lay = int(st.layer[i])
         if group is None or lay != cur_layer:
-            group = dwg.g(id=f"layer-{lay}" if cur_layer is None or lay > cur_layer else None)
+            # one group per run of a layer; a layer that comes back gets a numbered id
+            k = runs[lay] = runs.get(lay, -1) + 1
+            group = dwg.g(id=f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}")
             group.attribs["inkscape:groupmode"] = "layer"
             group.attribs["inkscape:label"] = f"layer {lay}"
             dwg.add(group)

@@ -1,0 +1,129 @@
+"""Helpers shared by the benchmark scripts (not a benchmark itself).
+
+Every benchmark prints readable lines while it runs and, as its last line of
+stdout, one JSON object: its figures, one {"value", "limit", "pass"} entry per
+bar under "bars", and a top-level "pass". It exits 1 when a bar is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--quick", action="store_true", help="reduced run for CI smoke tests (< 60 s)")
+    if extra is not None:
+        extra(ap)
+    return ap.parse_args()
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# -- images -----------------------------------------------------------------------------
+def astronaut(size: int = 256) -> np.ndarray:
+    """scikit-image's astronaut photo (512x512) resized to size x size, uint8 HxWx3."""
+    from skimage import data
+
+    return np.asarray(Image.fromarray(data.astronaut()).resize((size, size), Image.LANCZOS))
+
+
+def save_png(arr: np.ndarray, path: str | Path) -> Path:
+    Image.fromarray(arr).save(path)
+    return Path(path)
+
+
+def read_png(path_or_bytes: str | Path | bytes) -> np.ndarray:
+    """An image file (or PNG bytes) as uint8 HxWx3 RGB."""
+    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, (bytes, bytearray)) else path_or_bytes
+    with Image.open(src) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def rasterize_svg(svg: str) -> bytes:
+    """PNG bytes of ``svg`` drawn by resvg at the size the SVG declares."""
+    import resvg_py
+
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two uint8 images of the same shape (peak 255)."""
+    if a.shape != b.shape:
+        raise ValueError(f"PSNR of images of different shapes {a.shape} and {b.shape}")
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+# -- timing and processes ---------------------------------------------------------------------
+def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Median wall time in seconds of ``repeats`` calls of ``fn`` (after ``warmup`` calls)."""
+    if repeats < 5:
+        raise ValueError("quote medians of at least 5 runs")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def painter_cmd() -> list[str]:
+    """The ``painter`` command of this interpreter's environment."""
+    exe = Path(sys.executable).parent / "painter"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "painter.cli"]
+
+
+def run_cli(args: list[str], cwd: str | Path | None = None) -> float:
+    """Run ``painter ARGS``; return its wall time in seconds. Fails loudly on error."""
+    cmd = painter_cmd() + [str(a) for a in args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"benchmark: `{' '.join(cmd)}` exited with status {proc.returncode}")
+    return wall
+
+
+def machine() -> dict:
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "cpus": os.cpu_count(), "cuda": torch.cuda.is_available()}
+
+
+# -- bars and the final JSON line --------------------------------------------------------------
+def bar(value: float, limit: float, at_most: bool = True, unit: str = "") -> dict:
+    ok = value <= limit if at_most else value >= limit
+    return {"value": round(value, 4), "limit": limit, "op": "<=" if at_most else ">=", "unit": unit, "pass": ok}
+
+
+def finish(name: str, quick: bool, figures: dict, bars: dict[str, dict]) -> None:
+    """Print the bars, then the JSON line (last line of stdout); exit 1 if a bar is missed."""
+    for key, b in bars.items():
+        say(f"bar {key}: {b['value']:.4g}{b['unit']} {b['op']} {b['limit']}{b['unit']} -> "
+            f"{'PASS' if b['pass'] else 'FAIL'}")
+    ok = all(b["pass"] for b in bars.values())
+    print(json.dumps({"benchmark": name, "quick": quick, "machine": machine(), **figures,
+                      "bars": bars, "pass": ok}), flush=True)
+    sys.exit(0 if ok else 1)

@@ -1,0 +1,4 @@
+"""``python -m painter``: the command line."""
+from .cli import main
+
+main()

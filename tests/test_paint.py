@@ -1,0 +1,64 @@
+import torch
+
+from painter import StrokeSet
+from painter.imageops import psnr
+from painter.paint import paint
+
+from .conftest import photo
+
+
+def _target(size=64):
+    return torch.from_numpy(photo("astronaut", size)).permute(2, 0, 1).float() / 255
+
+
+def test_paint_beats_flat_colour_and_improves_with_steps():
+    t = _target()
+    flat = psnr(t.mean((1, 2), keepdim=True).expand_as(t), t)
+    few = paint(t, strokes=80, size=64, steps=10, seed=1)
+    more = paint(t, strokes=80, size=64, steps=80, seed=1)
+    assert more.psnr > flat + 5
+    assert more.psnr > few.psnr + 0.5
+    assert len(more.strokes) == 80
+    assert more.strokes.num_layers == 4
+    # coarse layers hold wider strokes than fine ones
+    w = more.strokes.widths.mean(1)
+    assert w[more.strokes.layer == 0].mean() > w[more.strokes.layer == 3].mean()
+    assert more.history[-1] < more.history[0]
+
+
+def test_paint_is_deterministic():
+    t = _target(48)
+    a = paint(t, strokes=40, size=48, steps=20, seed=3)
+    b = paint(t, strokes=40, size=48, steps=20, seed=3)
+    c = paint(t, strokes=40, size=48, steps=20, seed=4)
+    assert a.strokes.to_json() == b.strokes.to_json()
+    assert a.strokes.to_json() != c.strokes.to_json()
+
+
+def test_strokes_stay_valid():
+    r = paint(_target(48), strokes=50, size=48, steps=30, seed=0)
+    s = r.strokes
+    for t in (s.points, s.widths, s.colors, s.opacity):
+        assert torch.isfinite(t).all()
+    assert (s.widths > 0).all() and (s.colors >= 0).all() and (s.colors <= 1).all()
+    assert r.image.shape == (3, 48, 48)
+
+
+def test_non_square_and_meta():
+    t = torch.rand(3, 30, 60)
+    r = paint(t, strokes=20, size=60, steps=5, seed=0)
+    assert r.strokes.canvas == (1.0, 0.5)
+    assert r.image.shape == (3, 30, 60)
+    assert r.strokes.meta["seed"] == 0 and r.strokes.meta["strokes"] == 20
+
+
+def test_callback_sees_every_step_and_can_stop():
+    seen = []
+
+    def cb(step, strokes, image):
+        assert isinstance(strokes, StrokeSet) and image.dim() == 3
+        seen.append(step)
+        return False if step == 7 else None
+
+    paint(_target(32), strokes=20, size=32, steps=30, callback=cb)
+    assert seen == list(range(1, 8))
