@@ -101,15 +101,18 @@ def run_cli(args: list[str], cwd: str | Path | None = None) -> float:
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
-        raise SystemExit(f"benchmark: `{' '.join(cmd)}` exited with status {proc.returncode}")
+        raise RuntimeError(f"`{' '.join(cmd)}` exited with status {proc.returncode}: "
+                           + " ".join(proc.stderr.split())[-300:])
     return wall
 
 
 def machine() -> dict:
+    """What ran the benchmark. Timings on a small shared machine are only as good as its
+    idleness: a busy neighbour (see loadavg_1m) can slow torch's threads several-fold."""
     import torch
 
     return {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "cpus": os.cpu_count(), "cuda": torch.cuda.is_available()}
+            "cpus": os.cpu_count(), "cuda": torch.cuda.is_available(), "loadavg_1m": os.getloadavg()[0]}
 
 
 # -- bars and the final JSON line --------------------------------------------------------------
@@ -127,3 +130,16 @@ def finish(name: str, quick: bool, figures: dict, bars: dict[str, dict]) -> None
     print(json.dumps({"benchmark": name, "quick": quick, "machine": machine(), **figures,
                       "bars": bars, "pass": ok}), flush=True)
     sys.exit(0 if ok else 1)
+
+
+def run_benchmark(name: str, main: Callable[[], None]) -> None:
+    """Run ``main``; should it fail, still end stdout with a JSON line (pass: false), exit 2."""
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001 - the JSON line must come out whatever broke
+        import traceback
+
+        traceback.print_exc()
+        print(json.dumps({"benchmark": name, "quick": "--quick" in sys.argv, "error": f"{type(e).__name__}: {e}",
+                          "bars": {}, "pass": False}), flush=True)
+        sys.exit(2)

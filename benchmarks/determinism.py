@@ -10,7 +10,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from _common import astronaut, bar, finish, parse_args, run_cli, save_png, say
+from _common import astronaut, bar, finish, parse_args, run_benchmark, run_cli, save_png, say
 
 
 def main() -> None:
@@ -33,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark("determinism", main)

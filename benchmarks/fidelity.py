@@ -9,7 +9,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _common import astronaut, bar, finish, parse_args, psnr, rasterize_svg, read_png, run_cli, save_png, say
+from _common import (
+    astronaut, bar, finish, parse_args, psnr, rasterize_svg, read_png, run_benchmark, run_cli,
+    save_png, say,
+)
 
 PSNR_MIN = 38.0
 
@@ -35,4 +38,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark("fidelity", main)

@@ -11,7 +11,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from _common import astronaut, bar, finish, parse_args, psnr, read_png, run_cli, save_png, say
+from _common import (
+    astronaut, bar, finish, parse_args, psnr, read_png, run_benchmark, run_cli, save_png, say,
+)
 
 STROKES, PSNR_MIN, WALL_MAX = 500, 24.5, 15.0
 PRIMITIVE = "fogleman/primitive: 21.5 dB with 500 triangles in 31 s on this machine"
@@ -41,4 +43,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark("quality", main)

@@ -19,7 +19,7 @@ import torch
 import painter
 from painter.export import to_svg
 
-from _common import bar, finish, median_time, parse_args, rasterize_svg, say
+from _common import bar, finish, median_time, parse_args, rasterize_svg, run_benchmark, say
 
 CASES = [(1000, 256), (5000, 512)]  # (strokes, pixels)
 MEM_CASE = (5000, 512)
@@ -111,4 +111,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark("render_speed", main)

@@ -77,9 +77,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def paint(photo, style, outputs, strokes, size, steps, seed, device, quiet) -> None:
     """Paint PHOTO with brushstrokes."""
-    from . import paint as paint_mod
     from .export import export
     from .io import load_image
+    from .paint import paint as run_paint
+    from .paint import resolve_device
 
     if style != "none":
         raise click.BadParameter(f"unknown style {style!r}; available: none", param_hint="'--style'")
@@ -87,9 +88,9 @@ def paint(photo, style, outputs, strokes, size, steps, seed, device, quiet) -> N
         stem = Path(photo).stem or "painting"
         outputs = tuple(f"{stem}-painted{ext}" for ext in (".png", ".svg", ".json"))
     paths = _check_outputs(outputs, (photo,))
-    dev = paint_mod.resolve_device(device)
+    dev = resolve_device(device)
     image = load_image(photo)
-    result = paint_mod.paint(image, style=style, strokes=strokes, size=size, steps=steps, seed=seed,
+    result = run_paint(image, style=style, strokes=strokes, size=size, steps=steps, seed=seed,
                              device=dev, progress=not quiet)
     result.strokes.meta["input"] = Path(photo).name
     for p in paths:

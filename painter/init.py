@@ -42,22 +42,25 @@ def place_strokes(
     theta = theta.cpu()
     colour_src = gaussian_blur(target, max(0.3, width / 4)).cpu()
 
-    yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
     rad2 = (exclusion * length) ** 2
-    centres = []
-    weights = err.clone().reshape(-1)
+    win = int(3 * exclusion * length) + 1  # the damping is negligible beyond 3 sigma
+    off = torch.arange(-win, win + 1, dtype=torch.float64)
+    damp = 1 - torch.exp(-(off[:, None] ** 2 + off[None, :] ** 2) / (2 * rad2 + 1e-9))  # [2win+1, 2win+1]
+    centres: list[tuple[int, int]] = []
+    weights = err.clone()
     # draw in batches: each batch samples ~sqrt(n) centres, then damps the error map
     batch = max(1, int(n**0.5))
     while len(centres) < n:
         k = min(batch, n - len(centres))
-        wsum = weights.sum()
-        probs = weights / wsum if wsum > 0 else torch.full_like(weights, 1.0 / weights.numel())
+        flat = weights.reshape(-1)
+        wsum = flat.sum()
+        probs = flat / wsum if wsum > 0 else torch.full_like(flat, 1.0 / flat.numel())
         idx = torch.multinomial(probs + 1e-12, k, replacement=False, generator=generator)
         for i in idx.tolist():
             cy, cx = divmod(i, w)
             centres.append((cx, cy))
-            d2 = ((xx - cx) ** 2 + (yy - cy) ** 2).reshape(-1)
-            weights = weights * (1 - torch.exp(-d2 / (2 * rad2 + 1e-9)))
+            y0, y1, x0, x1 = max(0, cy - win), min(h, cy + win + 1), max(0, cx - win), min(w, cx + win + 1)
+            weights[y0:y1, x0:x1] *= damp[y0 - cy + win : y1 - cy + win, x0 - cx + win : x1 - cx + win]
     c = torch.tensor(centres, dtype=torch.long)
     cx, cy = c[:, 0], c[:, 1]
     ang = theta[cy, cx].float()

@@ -28,7 +28,7 @@ def photo(name: str = "astronaut", size: int = 64) -> np.ndarray:
     from skimage import data
 
     im = Image.fromarray(getattr(data, name)()).convert("RGB")
-    return np.asarray(im.resize((size, size), Image.BOX))
+    return np.array(im.resize((size, size), Image.BOX))
 
 
 @pytest.fixture
