@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .export import FORMATS, check_output_path
+from .paint import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -67,10 +68,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
               help=f"Output file; the format follows the extension ({', '.join(FORMATS)}). Repeatable. "
                    "Default: PHOTO-painted.png, .svg and .json in the current directory.")
-@click.option("--strokes", type=click.IntRange(1, 100_000), default=500, show_default=True, help="Number of strokes.")
-@click.option("--size", type=click.IntRange(16, 4096), default=256, show_default=True,
+@click.option("--strokes", type=click.IntRange(1, 100_000), default=DEFAULT_STROKES, show_default=True,
+              help="Number of strokes.")
+@click.option("--size", type=click.IntRange(16, 4096), default=DEFAULT_SIZE, show_default=True,
               help="Working size: the longer side in pixels (outputs are drawn at this size).")
-@click.option("--steps", type=click.IntRange(0, 100_000), default=180, show_default=True,
+@click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True,
               help="Optimization steps over all layers.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Random seed.")
 @_device_option

@@ -45,6 +45,11 @@ DEFAULT_LAYERS = (
 )
 
 
+DEFAULT_STROKES = 500
+DEFAULT_STEPS = 180
+DEFAULT_SIZE = 256
+
+
 @dataclass
 class PaintResult:
     strokes: StrokeSet
@@ -82,9 +87,9 @@ def paint(
     image: torch.Tensor | str | Path,
     *,
     style: str | None = "none",
-    strokes: int = 500,
-    size: int = 256,
-    steps: int = 300,
+    strokes: int = DEFAULT_STROKES,
+    size: int = DEFAULT_SIZE,
+    steps: int = DEFAULT_STEPS,
     seed: int = 0,
     device: str | torch.device = "auto",
     layers: tuple[Layer, ...] = DEFAULT_LAYERS,
@@ -173,10 +178,7 @@ def paint(
     bar.close()
     result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
     result.meta.update({"size": int(S), "seed": seed, "strokes": strokes, "steps": steps, "style": style or "none"})
-    with torch.no_grad():
-        final = render_stroke_params(result.points, result.widths, result.colors, result.opacity, canvas, H, W,
-                                     bg.view(3, 1, 1).expand(3, H, W))
-    return PaintResult(result, final, target, history)
+    return PaintResult(result, current.contiguous(), target, history)
 
 
 def _split(total: int, fractions: list[float]) -> list[int]:
