@@ -37,6 +37,11 @@ def _background(background, strokes_bg, height: int, width: int, device, dtype) 
     return bg
 
 
+#: without gradients, pictures larger than this many pixels are drawn in bands so that
+#: memory stays bounded however large the output (a 8192 px poster included)
+BAND_PIXELS = 1 << 20
+
+
 def render_stroke_params(
     points: torch.Tensor,
     widths: torch.Tensor,
@@ -56,7 +61,24 @@ def render_stroke_params(
     pts = points * s + off
     wid = widths * s
     a, b, ra, rb, stroke = stroke_segments(pts, wid, n_seg)
-    bins = bin_segments(a, b, ra, rb, stroke, points.shape[0], height, width, tile)
+    n = points.shape[0]
+    grad = torch.is_grad_enabled() and any(t.requires_grad for t in (points, widths, colors, opacity, background))
+    if grad or height * width <= BAND_PIXELS:
+        return _render_segments(a, b, ra, rb, stroke, n, colors, opacity, background, tile)
+    band = max(tile, BAND_PIXELS // width // tile * tile)
+    out = torch.empty_like(background, memory_format=torch.contiguous_format)
+    for y0 in range(0, height, band):
+        y1 = min(height, y0 + band)
+        shift = torch.tensor([0.0, float(y0)], device=a.device, dtype=a.dtype)
+        out[:, y0:y1] = _render_segments(a - shift, b - shift, ra, rb, stroke, n, colors, opacity,
+                                         background[:, y0:y1], tile)
+    return out
+
+
+def _render_segments(a, b, ra, rb, stroke, n_strokes, colors, opacity, background, tile) -> torch.Tensor:
+    """bin -> rasterize -> composite pixel-space segments over ``background`` [3,H,W]."""
+    _, height, width = background.shape
+    bins = bin_segments(a, b, ra, rb, stroke, n_strokes, height, width, tile)
     bg_tiles = image_to_tiles(background, tile, bins.tiles_y, bins.tiles_x)
     cov = rasterize(bins, a, b, ra, rb)
     out = composite(bins, cov, colors, opacity, bg_tiles)
