@@ -217,12 +217,42 @@ class _NoBar:
     def close(self) -> None: ...
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
+class _LineLog(_NoBar):
+    """Progress for logs (stderr not a terminal): one line per finished stage."""
 
+    def __init__(self, total: int) -> None:
+        self.total, self.n, self.desc, self.post = total, 0, "", {}
+
+    def set_description(self, desc: str, *a, **k) -> None:
+        if self.desc and desc != self.desc:
+            self._line()
+        self.desc = desc
+
+    def set_postfix(self, *a, **kw) -> None:
+        self.post = {k: v for k, v in kw.items() if k != "refresh"}
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def close(self) -> None:
+        if self.desc:
+            self._line()
+
+    def _line(self) -> None:
+        import sys
+
+        extra = " ".join(f"{k}={v}" for k, v in self.post.items())
+        print(f"{self.desc}: step {self.n}/{self.total} {extra}", file=sys.stderr, flush=True)
+
+
+def _progress(total: int, enabled: bool):
+    """A progress bar (stage, step, loss, eta) on a terminal, stage lines in logs."""
     import sys
 
-    return tqdm(total=total, unit="step", dynamic_ncols=True, leave=False,
-                mininterval=0.1 if sys.stderr.isatty() else 5.0)
+    if not enabled:
+        return _NoBar()
+    if not sys.stderr.isatty():
+        return _LineLog(total)
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", dynamic_ncols=True, leave=False)
