@@ -82,6 +82,9 @@ def segment_coverage(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor, ra: torc
     max(d - r, -1/2), 0, 1)``, i.e. ``clamp(1/2 - (d - r), 0, 1)`` for strokes wider
     than a pixel and about the width for thinner ones, as an SVG renderer draws them.
     Broadcasts over leading dims; the last dim of ``p, a, b`` is xy.
+
+    This is the readable definition (the tests' brute-force reference renderer uses
+    it); raster._Coverage evaluates the same formula fused, with its own backward.
     """
     ba = b - a
     pa = p - a
