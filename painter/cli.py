@@ -64,42 +64,116 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("photo", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--style", default="none", show_default=True, help="Painting style ('none': plain strokes, pixel losses).")
+@click.option("--style", default="none", show_default=True,
+              help="A preset (see `painter styles`), 'none' (plain strokes), or the path of a painting.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
               help=f"Output file; the format follows the extension ({', '.join(FORMATS)}). Repeatable. "
                    "Default: PHOTO-painted.png, .svg and .json in the current directory.")
-@click.option("--strokes", type=click.IntRange(1, 100_000), default=DEFAULT_STROKES, show_default=True,
-              help="Number of strokes.")
+@click.option("--strokes", type=click.IntRange(1, 100_000), default=None,
+              help=f"Number of strokes.  [default: the style's ({DEFAULT_STROKES} for 'none' at {DEFAULT_SIZE} px), "
+                   "scaled with --size]")
 @click.option("--size", type=click.IntRange(16, 4096), default=DEFAULT_SIZE, show_default=True,
               help="Working size: the longer side in pixels (outputs are drawn at this size).")
 @click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True,
               help="Optimization steps over all layers.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Random seed.")
+@click.option("--style-weight", type=click.FloatRange(0), default=None,
+              help="Weight of the VGG style (Gram) loss.  [default: the style's]")
+@click.option("--content-weight", type=click.FloatRange(0), default=None,
+              help="Weight of the VGG content loss.  [default: the style's]")
+@click.option("--preserve-color", is_flag=True, help="Keep the photo's colours; take only the style's texture.")
+@click.option("--style-scale", type=click.FloatRange(0.05, 8.0), default=1.0, show_default=True,
+              help="Size of the style image relative to the canvas (texture scale).")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
+              help="VGG19 weights file (else $PAINTER_VGG_WEIGHTS, the torch hub cache, or a download).")
 @_device_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def paint(photo, style, outputs, strokes, size, steps, seed, device, quiet) -> None:
+def paint(photo, style, outputs, strokes, size, steps, seed, style_weight, content_weight, preserve_color,
+          style_scale, weights, device, quiet) -> None:
     """Paint PHOTO with brushstrokes."""
     from .export import export
     from .io import load_image
     from .paint import paint as run_paint
     from .paint import resolve_device
 
-    if style != "none":
-        raise click.BadParameter(f"unknown style {style!r}; available: none", param_hint="'--style'")
+    st = _resolve_style(style)
     if not outputs:
         stem = Path(photo).stem or "painting"
         outputs = tuple(f"{stem}-painted{ext}" for ext in (".png", ".svg", ".json"))
     paths = _check_outputs(outputs, (photo,))
+    if weights is not None and not Path(weights).is_file():
+        _fail(f"{weights}: no such weights file")
     dev = resolve_device(device)
     image = load_image(photo)
-    result = run_paint(image, style=style, strokes=strokes, size=size, steps=steps, seed=seed,
-                             device=dev, progress=not quiet)
+    result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
+                       style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
+                       style_scale=style_scale, weights=weights, progress=not quiet)
     result.strokes.meta["input"] = Path(photo).name
     for p in paths:
         export(result.strokes, p, image=result.image)
     if not quiet:
-        click.echo(f"painted {len(result.strokes)} strokes, PSNR {result.psnr:.2f} dB -> "
+        click.echo(f"painted {len(result.strokes)} strokes ({st.name}), PSNR {result.psnr:.2f} dB -> "
                    + ", ".join(str(p) for p in paths), err=True)
+
+
+def _resolve_style(name: str):
+    """The Style for ``--style``: unknown names are usage errors, unreadable files input errors."""
+    from .styles import StyleError, load_style
+
+    try:
+        return load_style(name)
+    except StyleError as e:
+        if Path(name).exists():
+            _fail(str(e))
+        raise click.BadParameter(str(e), param_hint="'--style'") from None
+
+
+@cli.command()
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="SHEET.png",
+              help="Paint PHOTO in every preset and save the labelled contact sheet here.")
+@click.argument("photo", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option("--size", type=click.IntRange(32, 1024), default=DEFAULT_SIZE, show_default=True,
+              help="Working size of each painting on the sheet.")
+@click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True)
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
+              help="VGG19 weights file.")
+@_device_option
+@click.option("-q", "--quiet", is_flag=True)
+def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
+    """List the built-in styles, or paint PHOTO in each of them (--sheet)."""
+    from .styles import list_styles
+
+    presets = list_styles()
+    if sheet is None:
+        if photo is not None:
+            raise click.UsageError("PHOTO is only used with --sheet")
+        width = max(len(s.name) for s in presets)
+        for s in presets:
+            click.echo(f"{s.name:<{width}}  {s.description}")
+        return
+    if photo is None:
+        raise click.UsageError("--sheet needs a PHOTO to paint")
+    from .export.sheet import contact_sheet
+    from .io import load_image, save_png
+    from .paint import paint as run_paint
+    from .paint import resolve_device
+
+    (path,) = _check_outputs((sheet,), (photo,))
+    if path.suffix.lower() != ".png":
+        raise click.UsageError(f"{sheet}: the contact sheet is a .png")
+    dev = resolve_device(device)
+    image = load_image(photo)
+    tiles = [("photo", load_image(photo, size=size))]
+    for st in presets:
+        r = run_paint(image, style=st, size=size, steps=steps, seed=seed, device=dev, weights=weights,
+                      notice=None if not tiles[1:] else (lambda m: None))
+        tiles.append((st.name, r.image.cpu()))
+        if not quiet:
+            click.echo(f"{st.name}: {len(r.strokes)} strokes", err=True)
+    save_png(contact_sheet(tiles), path)
+    if not quiet:
+        click.echo(f"wrote {path}", err=True)
 
 
 @cli.command()

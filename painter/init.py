@@ -6,9 +6,41 @@ StrokeSet's canvas units.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .imageops import gaussian_blur, structure_orientation
+
+
+def flow_angles(target: torch.Tensor, mode: str, sigma: float, generator: torch.Generator, curl: float = 0.0,
+                hatch_angle: float = 45.0) -> torch.Tensor:
+    """[H,W] stroke directions (radians) for a flow ``mode``:
+
+    - ``structure``: along the photo's edges (structure tensor at scale ``sigma``);
+      with ``curl > 0`` a swirl of curl noise takes over where edges are weak.
+    - ``curl``: the swirl alone; ``hatch``: ``hatch_angle`` degrees everywhere;
+      ``none``: random directions.
+    """
+    from .styles import curl_angles
+
+    _, h, w = target.shape
+    if mode == "hatch":
+        return torch.full((h, w), math.radians(hatch_angle))
+    if mode == "none":
+        return torch.rand(h, w, generator=generator) * math.pi
+    if mode == "curl":
+        return curl_angles(h, w, max(h, w) / 12, generator)
+    theta, coherence = structure_orientation(target, sigma=sigma)
+    theta, coherence = theta.cpu(), coherence.cpu()
+    if curl <= 0:
+        return theta
+    swirl = curl_angles(h, w, max(h, w) / 12, generator)
+    # blend orientations as doubled-angle vectors, the swirl where edges are weak
+    k = curl * (1 - coherence)
+    vx = (1 - k) * torch.cos(2 * theta) + k * torch.cos(2 * swirl)
+    vy = (1 - k) * torch.sin(2 * theta) + k * torch.sin(2 * swirl)
+    return 0.5 * torch.atan2(vy, vx)
 
 
 def place_strokes(
@@ -19,6 +51,10 @@ def place_strokes(
     length: float,
     generator: torch.Generator,
     exclusion: float = 0.5,
+    angles: torch.Tensor | None = None,
+    taper: float = 1.0,
+    bend: float = 0.0,
+    opacity: float = 1.0,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
@@ -27,8 +63,10 @@ def place_strokes(
     blurred squared error; each new centre lowers the error around it (radius
     ``exclusion * length``) so that strokes spread over the error instead of piling
     up on its peak. Each stroke is straight, ``length`` long and ``width`` wide,
-    lies along the local edge direction, and takes the target's colour (blurred at
-    the stroke's width) at its centre.
+    lies along ``angles`` ([H,W], default: the local edge direction), and takes the
+    target's colour (blurred at the stroke's width) at its centre. ``taper`` sets
+    the end width (times ``width``), ``bend`` a random curvature (fraction of the
+    length), ``opacity`` the starting opacity.
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
     [n,3], ``opacity`` [n].
@@ -38,7 +76,7 @@ def place_strokes(
     sigma = max(0.5, width / 2)
     err = gaussian_blur(((current - target) ** 2).sum(0, keepdim=True), sigma)[0]
     err = err.double().cpu()
-    theta, _ = structure_orientation(target, sigma=max(1.0, width))
+    theta = angles if angles is not None else structure_orientation(target, sigma=max(1.0, width))[0]
     theta = theta.cpu()
     colour_src = gaussian_blur(target, max(0.3, width / 4)).cpu()
 
@@ -69,7 +107,11 @@ def place_strokes(
     d = torch.stack([ang.cos(), ang.sin()], -1)
     t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5])
     points = centre[:, None] + t[None, :, None] * length * d[:, None]
-    widths = torch.full((n, 2), float(width))
+    if bend:
+        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
+        off = bend * length * (2 * torch.rand(n, generator=generator) - 1)
+        points[:, 1:3] += off[:, None, None] * nrm[:, None]
+    widths = torch.tensor([float(width), float(width) * taper]).expand(n, 2).clone()
     colors = colour_src[:, cy, cx].t().contiguous()
-    opacity = torch.ones(n)
-    return {k: v.to(dev) for k, v in dict(points=points, widths=widths, colors=colors, opacity=opacity).items()}
+    opa = torch.full((n,), float(opacity))
+    return {k: v.to(dev) for k, v in dict(points=points, widths=widths, colors=colors, opacity=opa).items()}

@@ -16,35 +16,27 @@ from typing import Callable
 
 import torch
 
-from .imageops import psnr
-from .init import place_strokes
+from .color import srgb_to_lab, transfer_colors
+from .imageops import luminance, psnr
+from .init import flow_angles, place_strokes
 from .io import load_image, resize_longer
 from .optim import Adam
 from .render import render_stroke_params
 from .strokes import StrokeSet
-
-
-@dataclass
-class Layer:
-    """One pass of the schedule: ``fraction`` of the strokes, their size relative to
-    the canvas, the optimization steps after placing them, and the resolution scale
-    of those steps."""
-
-    fraction: float
-    coverage: float  # how many times this layer's strokes would cover the canvas
-    steps: float  # share of the total steps
-    scale: float = 1.0
-    aspect: float = 3.0  # length / width
+from .styles import Brush, LayerSpec, Style, load_style
 
 
 #: three coarse layers optimized at half resolution, then half of the strokes, small,
 #: at full resolution (tuned on scikit-image photos for PSNR per second)
 DEFAULT_LAYERS = (
-    Layer(0.08, 2.0, 0.15, 0.5),
-    Layer(0.14, 1.2, 0.20, 0.5),
-    Layer(0.26, 0.8, 0.25, 0.5),
-    Layer(0.52, 0.4, 0.40, 1.0),
+    LayerSpec(0.08, 2.0, 0.15, 0.5),
+    LayerSpec(0.14, 1.2, 0.20, 0.5),
+    LayerSpec(0.26, 0.8, 0.25, 0.5),
+    LayerSpec(0.52, 0.4, 0.40, 1.0),
 )
+
+#: longer side (pixels) at which the VGG losses look at the painting
+PERCEPTUAL_SIZE = 224
 
 
 DEFAULT_STROKES = 500
@@ -88,31 +80,45 @@ def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float 
 def paint(
     image: torch.Tensor | str | Path,
     *,
-    style: str | None = "none",
-    strokes: int = DEFAULT_STROKES,
+    style: str | Path | Style | None = "none",
+    strokes: int | None = None,
     size: int = DEFAULT_SIZE,
     steps: int = DEFAULT_STEPS,
     seed: int = 0,
     device: str | torch.device = "auto",
-    layers: tuple[Layer, ...] = DEFAULT_LAYERS,
-    structure_weight: float = 0.02,
+    layers: tuple[LayerSpec, ...] | None = None,
+    style_weight: float | None = None,
+    content_weight: float | None = None,
+    preserve_color: bool = False,
+    style_scale: float = 1.0,
+    weights: str | Path | None = None,
+    structure_weight: float | None = None,
     callback: Callable[[int, StrokeSet, torch.Tensor], object] | None = None,
     progress: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> PaintResult:
-    """Paint ``image`` (a path or a [3,H,W] tensor in [0,1]) with ``strokes`` strokes.
+    """Paint ``image`` (a path or a [3,H,W] tensor in [0,1]) with brushstrokes.
 
-    ``size``: working size of the longer side in pixels; ``steps``: optimization
-    steps over all layers. ``callback(step, strokes, image)`` is called after every
-    step; returning ``False`` stops the run. Returns a :class:`PaintResult`.
+    ``style``: a preset name (see ``painter styles``), ``"none"`` (plain strokes
+    against pixel losses), a Style, or the path of a painting to take the style of.
+    ``strokes``: stroke count (default: the style's, scaled with ``size``); ``size``:
+    working size of the longer side in pixels; ``steps``: optimization steps over all
+    layers. ``style_weight``/``content_weight`` override the style's VGG loss
+    weights; ``preserve_color`` keeps the photo's colours (texture only);
+    ``style_scale`` sizes the style image relative to the canvas; ``weights`` is a
+    VGG19 weights file (else ``PAINTER_VGG_WEIGHTS``, the torch hub cache, or
+    torchvision's download). Without weights the neural loss is skipped with a
+    one-line ``notice`` and the preset still paints. ``callback(step, strokes,
+    image)`` runs after every step; returning ``False`` stops the run.
     """
-    if style not in (None, "none"):
-        raise ValueError(f"unknown style {style!r}: only 'none' is available in this version")
-    if strokes < 1:
+    st = load_style(style)
+    if strokes is not None and strokes < 1:
         raise ValueError("strokes must be >= 1")
     if size < 8:
         raise ValueError("size must be >= 8")
     if steps < 0:
         raise ValueError("steps must be >= 0")
+    n_total = strokes if strokes is not None else max(1, round(st.strokes * size / DEFAULT_SIZE))
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -124,53 +130,86 @@ def paint(
     _, H, W = target.shape
     S = float(max(H, W))
     canvas = (W / S, H / S)
-    bg = target.mean((1, 2))
 
-    counts = _split(strokes, [l.fraction for l in layers])
+    # the picture the pixel losses aim at: the photo, moved towards the style's colours
+    strength = 0.0 if preserve_color else st.palette_strength
+    goal = target
+    if strength > 0:
+        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(dev)
+        goal = (1 - strength) * target + strength * moved
+    bg = torch.tensor(st.background, device=dev) if st.background is not None else goal.mean((1, 2))
+    palette = torch.tensor(st.palette, device=dev) if st.palette else None
+    snap = 0.0 if preserve_color or palette is None else st.palette_snap
+    sw = st.structure_weight if structure_weight is None else structure_weight
+    perceptual = _perceptual(st, target, dev, style_weight, content_weight, preserve_color, style_scale, weights,
+                             notice)
+
+    layers = layers or st.layers or DEFAULT_LAYERS
+    counts = _split(n_total, [l.fraction for l in layers])
     step_counts = _split(steps, [l.steps for l in layers])
     pts = torch.zeros(0, 4, 2, device=dev)
     wid = torch.zeros(0, 2, device=dev)
     col = torch.zeros(0, 3, device=dev)
     opa = torch.zeros(0, device=dev)
     lay = torch.zeros(0, dtype=torch.long, device=dev)
+    bounds = torch.zeros(0, 5, device=dev)  # per stroke: width min/max, opacity min/max, max length
+    frozen = torch.zeros(0, dtype=torch.bool, device=dev)  # colour kept (dark contour / hatching layers)
     history: list[float] = []
     bar = _progress(steps, progress)
     current = bg.view(3, 1, 1).expand(3, H, W)
     step = 0
     stop = False
+    dark = palette[srgb_to_lab(palette)[:, 0].argmin()] if palette is not None else torch.full((3,), 0.1, device=dev)
     for k, (layer, n_k, steps_k) in enumerate(zip(layers, counts, step_counts)):
         if n_k == 0 or stop:
             continue
-        width = math.sqrt(layer.coverage * H * W / (layer.aspect * n_k))
-        new = place_strokes(target, current, n_k, width, width * layer.aspect, gen)
+        brush = layer.brush or st.brush
+        aspect = max(brush.aspect, 1.0)
+        width = min(brush.max_width_px, brush.width_scale * math.sqrt(layer.coverage * H * W / (aspect * n_k)))
+        length = width * brush.aspect
+        angles = flow_angles(target, layer.flow or st.flow, max(1.0, width), gen, st.curl,
+                             st.hatch_angle if layer.hatch_angle is None else layer.hatch_angle)
+        new = place_strokes(goal, current, n_k, width, max(length, 0.01), gen, angles=angles, taper=brush.taper,
+                            bend=brush.bend, opacity=brush.opacity[1])
+        if layer.dark:
+            new["colors"] = dark.expand(n_k, 3).clone()
         pts = torch.cat([pts, new["points"]])
         wid = torch.cat([wid, new["widths"]])
         col = torch.cat([col, new["colors"]])
         opa = torch.cat([opa, new["opacity"]])
         lay = torch.cat([lay, torch.full((n_k,), k, dtype=torch.long, device=dev)])
+        w_hi = min(brush.max_width_px, brush.growth * width, 0.5 * S)
+        b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * max(length, width)], device=dev)
+        bounds = torch.cat([bounds, b_k.expand(n_k, 5)])
+        frozen = torch.cat([frozen, torch.full((n_k,), layer.dark, device=dev)])
         scale = layer.scale if min(H, W) * layer.scale >= 32 else 1.0
-        h_k, w_k = max(1, round(H * scale)), max(1, round(W * scale))
-        tgt_k = target if scale == 1.0 else resize_longer(target, max(h_k, w_k))
+        tgt_k = goal if scale == 1.0 else resize_longer(goal, max(1, round(S * scale)))
         h_k, w_k = tgt_k.shape[1:]
         bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
         params = [p.requires_grad_() for p in (pts, wid, col, opa)]
         opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
+        fixed_col = col.detach()[frozen].clone()
         for i in range(steps_k):
             opt.zero_grad()
             img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
-            loss = pixel_loss(img, tgt_k, structure_weight)
+            loss = st.pixel_weight * pixel_loss(img, tgt_k, sw)
+            if snap:
+                loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
+            if perceptual is not None:
+                loss = loss + perceptual(img)
             loss.backward()
             opt.step()
             with torch.no_grad():
-                _project(pts, wid, col, opa, H, W)
+                _project(pts, wid, col, opa, bounds, H, W)
+                col[frozen] = fixed_col
             history.append(float(loss.detach()))
             step += 1
             bar.set_description(f"layer {k + 1}/{len(layers)}")
             bar.set_postfix(loss=f"{history[-1]:.4f}", refresh=False)
             bar.update(1)
             if callback is not None:
-                snap = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
-                if callback(step, snap, img.detach()) is False:
+                snap_set = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
+                if callback(step, snap_set, img.detach()) is False:
                     stop = True
                     break
         for p in (pts, wid, col, opa):
@@ -179,8 +218,56 @@ def paint(
             current = render_stroke_params(pts / S, wid / S, col, opa, canvas, H, W, bg.view(3, 1, 1).expand(3, H, W))
     bar.close()
     result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
-    result.meta.update({"size": int(S), "seed": seed, "strokes": strokes, "steps": steps, "style": style or "none"})
+    result.meta.update({"size": int(S), "seed": seed, "strokes": n_total, "steps": steps, "style": st.name,
+                        "neural_style": perceptual is not None})
     return PaintResult(result, current.contiguous(), target, history)
+
+
+def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_color, style_scale, weights, notice):
+    """The VGG loss term for ``st`` as a function of the rendered image, or None when
+    its weights are zero or no VGG weights can be had (then ``notice`` says so)."""
+    ws = st.style_weight if style_weight is None else style_weight
+    wc = st.content_weight if content_weight is None else content_weight
+    if ws <= 0 and wc <= 0:
+        return None
+    from .perceptual import PerceptualLoss, WeightsFileError, WeightsUnavailable, load_vgg
+
+    try:
+        vgg = load_vgg(weights, device=dev)
+    except WeightsFileError:
+        raise  # a weights file was named but is unusable: that is the user's error to fix
+    except WeightsUnavailable as e:
+        (notice or _stderr)(f"painter: note: {e}; painting without the neural style loss")
+        return None
+    style_img = st.exemplar().to(dev)
+    content = resize_longer(target, PERCEPTUAL_SIZE)
+    if preserve_color:  # texture only: compare luminance
+        style_img, content = _gray(style_img), _gray(content)
+    loss_fn = PerceptualLoss(vgg, style_image=style_img, content_image=content, style_scale=style_scale)
+
+    def term(img: torch.Tensor) -> torch.Tensor:
+        x = resize_longer(img, PERCEPTUAL_SIZE)
+        if preserve_color:
+            x = _gray(x)
+        s_loss, c_loss = loss_fn(x)
+        return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
+
+    return term
+
+
+#: brings the normalized VGG losses (about 1 at the start) to the scale of the pixel
+#: losses (about 0.01), so the preset weights trade them off as written
+PERCEPTUAL_SCALE = 0.01
+
+
+def _gray(img: torch.Tensor) -> torch.Tensor:
+    return luminance(img).expand(3, -1, -1)
+
+
+def _stderr(msg: str) -> None:
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
 
 
 def _split(total: int, fractions: list[float]) -> list[int]:
@@ -193,14 +280,19 @@ def _split(total: int, fractions: list[float]) -> list[int]:
     return out
 
 
-def _project(pts, wid, col, opa, H, W) -> None:
-    """Keep parameters valid after an optimizer step (in place)."""
+def _project(pts, wid, col, opa, bounds, H, W) -> None:
+    """Keep parameters valid and inside each stroke's brush limits (in place)."""
+    # strokes no longer than their brush allows: shrink about the chord's middle
+    mid = 0.5 * (pts[:, 0] + pts[:, 3])
+    chord = (pts[:, 3] - pts[:, 0]).norm(dim=-1)
+    shrink = (bounds[:, 4] / chord.clamp_min(1e-6)).clamp(max=1.0)
+    pts.sub_(mid[:, None]).mul_(shrink[:, None, None]).add_(mid[:, None])
     m = 0.1 * max(H, W)
     pts[..., 0].clamp_(-m, W + m)
     pts[..., 1].clamp_(-m, H + m)
-    wid.clamp_(0.5, 0.5 * max(H, W))
+    torch.maximum(torch.minimum(wid, bounds[:, 1:2]), bounds[:, 0:1], out=wid)
     col.clamp_(0.0, 1.0)
-    opa.clamp_(0.0, 1.0)
+    torch.maximum(torch.minimum(opa, bounds[:, 3]), bounds[:, 2], out=opa)
 
 
 def _strokeset(pts, wid, col, opa, lay, S, canvas, bg) -> StrokeSet:

@@ -1,0 +1,120 @@
+"""Colour: CIELAB conversion, palettes, and colour-distribution transfer.
+
+Plain functions on tensors. Images are [3,H,W] RGB in [0,1] (sRGB); colour sets are
+[N,3]. CIELAB uses the D65 white point.
+"""
+from __future__ import annotations
+
+import torch
+
+_M_RGB2XYZ = torch.tensor(
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+)
+_WHITE = torch.tensor([0.95047, 1.0, 1.08883])
+
+
+def srgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """[..., 3] sRGB in [0,1] -> [..., 3] CIELAB (L in [0,100])."""
+    c = rgb.clamp(0, 1)
+    lin = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = lin @ _M_RGB2XYZ.to(rgb).t() / _WHITE.to(rgb)
+    e = 216 / 24389
+    f = torch.where(xyz > e, xyz.clamp_min(e) ** (1 / 3), (24389 / 27 * xyz + 16) / 116)
+    return torch.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def lab_to_srgb(lab: torch.Tensor) -> torch.Tensor:
+    """[..., 3] CIELAB -> [..., 3] sRGB in [0,1] (clipped)."""
+    fy = (lab[..., 0] + 16) / 116
+    fx = fy + lab[..., 1] / 500
+    fz = fy - lab[..., 2] / 200
+    e = 6 / 29
+    f = torch.stack([fx, fy, fz], -1)
+    xyz = torch.where(f > e, f**3, 3 * e * e * (f - 4 / 29)) * _WHITE.to(lab)
+    lin = xyz @ torch.linalg.inv(_M_RGB2XYZ).to(lab).t()
+    lin = lin.clamp(0, 1)
+    return torch.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin.clamp_min(1e-12) ** (1 / 2.4) - 0.055).clamp(0, 1)
+
+
+def pixels(img: torch.Tensor, max_pixels: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """[3,H,W] -> [N,3] colours, optionally a random subset of at most ``max_pixels``."""
+    p = img.reshape(3, -1).t()
+    if max_pixels is not None and p.shape[0] > max_pixels:
+        idx = torch.randperm(p.shape[0], generator=generator)[:max_pixels]
+        p = p[idx.to(p.device)]
+    return p
+
+
+def _directions(n: int, generator: torch.Generator) -> torch.Tensor:
+    d = torch.randn(n, 3, generator=generator, dtype=torch.float64)
+    return d / d.norm(dim=1, keepdim=True)
+
+
+def _quantiles(x: torch.Tensor, n: int) -> torch.Tensor:
+    """[N, D] -> [n, D]: the n evenly spaced quantiles of each column."""
+    xs, _ = torch.sort(x, 0)
+    idx = torch.linspace(0, x.shape[0] - 1, n, dtype=torch.float64, device=x.device).round().long()
+    return xs[idx]
+
+
+def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_dirs: int = 64, n_q: int = 256, seed: int = 0) -> float:
+    """Sliced Wasserstein-2 distance of two colour sets [N,3] and [M,3] (any space;
+    pass CIELAB for perceptual distances)."""
+    g = torch.Generator().manual_seed(seed)
+    d = _directions(n_dirs, g).to(a.device)
+    pa = _quantiles(a.double() @ d.t(), n_q)
+    pb = _quantiles(b.double() @ d.t(), n_q)
+    return float(((pa - pb) ** 2).mean().sqrt())
+
+
+def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: int = 16, seed: int = 0) -> torch.Tensor:
+    """Recolour ``img`` [3,H,W] so that its colour distribution matches the colour set
+    ``style_colors`` [M,3] (RGB), keeping its structure: iterative sliced optimal
+    transport in CIELAB (Pitié et al. 2007; Rabin et al. 2011): project both onto
+    random directions, move each pixel along the direction to the matching quantile
+    of the style's colours, repeat.
+    """
+    g = torch.Generator().manual_seed(seed)
+    c, h, w = img.shape
+    x = srgb_to_lab(pixels(img)).double()
+    y = srgb_to_lab(style_colors).double()
+    n_q = min(1024, y.shape[0])
+    for _ in range(iterations):
+        basis = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))[0].to(x.device)
+        px = x @ basis  # [N,3]
+        qy = _quantiles(y @ basis, n_q)  # [n_q, 3]
+        order = torch.argsort(px, 0)
+        rank = torch.empty_like(order)
+        rank.scatter_(0, order, torch.arange(px.shape[0], device=x.device).unsqueeze(1).expand_as(order))
+        pos = (rank.double() * (n_q - 1) / max(1, px.shape[0] - 1)).round().long()
+        target = torch.gather(qy, 0, pos)
+        x = x + (target - px) @ basis.t()
+    out = lab_to_srgb(x.float())
+    return out.t().reshape(c, h, w)
+
+
+def kmeans_palette(colors: torch.Tensor, k: int = 8, iterations: int = 20, seed: int = 0) -> torch.Tensor:
+    """k representative colours [k,3] (RGB) of a colour set [N,3], clustered in CIELAB
+    (k-means++ seeding), sorted by lightness."""
+    g = torch.Generator().manual_seed(seed)
+    lab = srgb_to_lab(colors).double()
+    k = max(1, min(k, lab.shape[0]))
+    centres = lab[torch.randint(lab.shape[0], (1,), generator=g)]
+    for _ in range(1, k):
+        d2 = torch.cdist(lab, centres).min(1).values ** 2
+        centres = torch.cat([centres, lab[torch.multinomial(d2 + 1e-12, 1, generator=g)]])
+    for _ in range(iterations):
+        assign = torch.cdist(lab, centres).argmin(1)
+        sums = torch.zeros_like(centres).index_add_(0, assign, lab)
+        counts = torch.bincount(assign, minlength=k).unsqueeze(1).double()
+        centres = torch.where(counts > 0, sums / counts.clamp_min(1), centres)
+    centres = centres[torch.argsort(centres[:, 0])]
+    return lab_to_srgb(centres.float())
+
+
+def parse_hex(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' -> (r, g, b) in [0,1]."""
+    s = colour.strip().lstrip("#")
+    if len(s) != 6:
+        raise ValueError(f"not a #rrggbb colour: {colour!r}")
+    return tuple(int(s[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]

@@ -1,0 +1,246 @@
+"""Style presets: brush, palette, layer schedule, loss weights and an exemplar.
+
+A preset is one TOML file in ``styles/`` (see ``styles/van_gogh.toml`` for every
+field, documented). ``load_style`` also takes the path of any image: its palette
+(k-means in CIELAB) and its colour distribution drive the painting, and its Gram
+statistics do too where VGG weights are available.
+
+Each preset's exemplar image is made by the project itself: strokes in the preset's
+brush and palette, laid along the preset's flow field over patches of its colours,
+drawn with our own renderer (:func:`make_exemplar`). It is the Gram target of the
+neural style loss and the colour distribution the photo is moved towards.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .color import kmeans_palette, parse_hex, pixels
+from .imageops import gaussian_blur
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+
+
+class StyleError(ValueError):
+    """An unknown style name or an unreadable style file."""
+
+
+@dataclass(frozen=True)
+class Brush:
+    aspect: float = 3.0  # length / width
+    taper: float = 1.0  # end width / start width
+    bend: float = 0.0  # control-point offset across the stroke, fraction of its length
+    opacity: tuple[float, float] = (0.0, 1.0)  # allowed range while optimizing
+    width_scale: float = 1.0  # multiplies the layer's computed width
+    max_width_px: float = 1e9  # hard cap on width at the working size (hairlines: sketch)
+    growth: float = math.inf  # widths may grow to this many times their starting width
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    fraction: float  # share of the strokes
+    coverage: float  # how many times the layer's strokes would cover the canvas
+    steps: float  # share of the optimization steps
+    scale: float = 1.0  # resolution scale of the layer's steps
+    brush: Brush | None = None  # overrides the style's brush for this layer
+    dark: bool = False  # strokes keep the palette's darkest colour (contour lines, hatching)
+    flow: str | None = None  # overrides the style's flow for this layer
+    hatch_angle: float | None = None  # overrides the style's hatch angle
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    description: str = ""
+    strokes: int = 500  # default stroke count at 256 px (scaled with the canvas area)
+    background: tuple[float, float, float] | None = None  # None: the photo's mean colour
+    brush: Brush = field(default_factory=Brush)
+    flow: str = "structure"  # structure | curl | hatch | none
+    curl: float = 0.0  # share of curl-noise swirl mixed into the structure field
+    hatch_angle: float = 45.0  # degrees, for flow = "hatch"
+    palette: tuple[tuple[float, float, float], ...] = ()
+    palette_strength: float = 0.0  # 0: the photo's colours ... 1: the style's colours
+    palette_snap: float = 0.0  # pull of stroke colours towards the nearest palette colour
+    layers: tuple[LayerSpec, ...] = ()
+    style_weight: float = 0.0
+    content_weight: float = 0.0
+    pixel_weight: float = 1.0
+    structure_weight: float = 0.02
+    exemplar_strokes: int = 700
+    image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
+
+    def exemplar(self, size: int = 256) -> torch.Tensor:
+        """The style image: the painting given as ``--style PATH``, else the preset's
+        own exemplar (made on first use, deterministic)."""
+        if self.image is not None:
+            return self.image
+        return make_exemplar(self, size)
+
+    def colour_set(self, max_colours: int = 16384) -> torch.Tensor:
+        """[N,3] colours (a fixed random sample of the style image's pixels) whose
+        distribution the painting moves towards."""
+        return pixels(self.exemplar(), max_colours, torch.Generator().manual_seed(0))
+
+
+def _brush(d: dict[str, Any], base: Brush = Brush()) -> Brush:
+    kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth") if k in d}
+    if "opacity" in d:
+        kw["opacity"] = tuple(float(v) for v in d["opacity"])
+    return replace(base, **{k: (float(v) if not isinstance(v, tuple) else v) for k, v in kw.items()})
+
+
+def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
+    brush = _brush(d.get("brush", {}), Brush(growth=2.5))  # presets keep their brush sizes
+    layers = tuple(
+        LayerSpec(float(l["fraction"]), float(l["coverage"]), float(l["steps"]), float(l.get("scale", 1.0)),
+                  _brush(l["brush"], brush) if "brush" in l else None, bool(l.get("dark", False)),
+                  l.get("flow"), float(l["hatch_angle"]) if "hatch_angle" in l else None)
+        for l in d.get("layers", [])
+    )
+    flow = d.get("flow", {})
+    pal = d.get("palette", {})
+    loss = d.get("loss", {})
+    bg = d.get("background")
+    return Style(
+        name=d.get("name", name),
+        description=d.get("description", ""),
+        strokes=int(d.get("strokes", 500)),
+        background=parse_hex(bg) if isinstance(bg, str) else None,
+        brush=brush,
+        flow=flow.get("mode", "structure"),
+        curl=float(flow.get("curl", 0.0)),
+        hatch_angle=float(flow.get("hatch_angle", 45.0)),
+        palette=tuple(parse_hex(c) for c in pal.get("colors", [])),
+        palette_strength=float(pal.get("strength", 0.0)),
+        palette_snap=float(pal.get("snap", 0.0)),
+        layers=layers,
+        style_weight=float(loss.get("style", 0.0)),
+        content_weight=float(loss.get("content", 0.0)),
+        pixel_weight=float(loss.get("pixel", 1.0)),
+        structure_weight=float(loss.get("structure", 0.02)),
+        exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
+    )
+
+
+def list_styles() -> list[Style]:
+    """The built-in presets, sorted by name."""
+    return [load_style(p.stem) for p in sorted(STYLES_DIR.glob("*.toml"))]
+
+
+def style_names() -> list[str]:
+    return sorted(p.stem for p in STYLES_DIR.glob("*.toml"))
+
+
+def load_style(name_or_path: str | Path | Style | None) -> Style:
+    """A preset by name (``"van_gogh"``), ``"none"``/None (plain strokes), a preset
+    TOML file, or any image file (a painting to take the style of)."""
+    if isinstance(name_or_path, Style):
+        return name_or_path
+    if name_or_path is None or str(name_or_path) == "none":
+        return Style(name="none", description="plain strokes against pixel losses")
+    s = str(name_or_path)
+    p = Path(s)
+    preset = STYLES_DIR / f"{s}.toml"
+    if "/" not in s and "\\" not in s and preset.exists():
+        p = preset
+    if p.suffix.lower() == ".toml" and p.exists():
+        try:
+            return style_from_dict(tomllib.loads(p.read_text(encoding="utf-8")), p.stem)
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
+            raise StyleError(f"{p}: bad style file ({e})") from None
+    if p.exists():
+        return style_from_image(p)
+    close = difflib.get_close_matches(s, style_names(), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(['none', *style_names()])}"
+    raise StyleError(f"unknown style {s!r} (not a preset name nor an image file){hint}")
+
+
+def style_from_image(path: str | Path, size: int = 256) -> Style:
+    """A style taken from a painting: its colours and (with VGG weights) its texture."""
+    from .io import InputError, load_image
+
+    try:
+        img = load_image(path, size=size)
+    except InputError as e:
+        raise StyleError(f"style {e}") from None
+    base = load_style("none")
+    return replace(
+        base,
+        name=Path(path).stem,
+        description=f"the style of {Path(path).name}",
+        palette=tuple(tuple(c) for c in kmeans_palette(pixels(img, 20000), 8).tolist()),
+        palette_strength=0.85,
+        style_weight=1.0,
+        content_weight=0.5,
+        image=img,
+    )
+
+
+# -- flow fields and exemplars -------------------------------------------------------------
+def smooth_noise(h: int, w: int, sigma: float, generator: torch.Generator, channels: int = 1) -> torch.Tensor:
+    """[C,H,W] smooth random field with zero mean and unit standard deviation."""
+    n = gaussian_blur(torch.randn(channels, h, w, generator=generator), sigma)
+    return (n - n.mean()) / n.std().clamp_min(1e-8)
+
+
+def curl_angles(h: int, w: int, sigma: float, generator: torch.Generator) -> torch.Tensor:
+    """[H,W] angles of a divergence-free swirling field (the curl of smooth noise)."""
+    n = smooth_noise(h, w, sigma, generator)[0]
+    dy, dx = torch.gradient(n)
+    return torch.atan2(-dx, dy)
+
+
+def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
+    """Render the preset's exemplar: ``style.exemplar_strokes`` strokes of its brush,
+    in its palette, along its flow field, over its background. [3,size,size]."""
+    from .render import render
+    from .strokes import StrokeSet
+
+    g = torch.Generator().manual_seed(seed)
+    pal = torch.tensor(style.palette if style.palette else ((0.5, 0.5, 0.5),), dtype=torch.float32)
+    n = style.exemplar_strokes
+    # patches of palette colours: argmax of smooth noises, one per colour
+    patches = smooth_noise(size, size, size / 10, g, channels=len(pal)).argmax(0)
+    field = pal[patches].permute(2, 0, 1)
+    if style.flow == "hatch":
+        angles = torch.full((size, size), math.radians(style.hatch_angle))
+    elif style.flow == "none":
+        angles = torch.rand(size, size, generator=g) * math.pi
+    else:  # structure fields follow the photo; in the exemplar that is the swirl
+        angles = curl_angles(size, size, size / 12, g)
+    b = style.brush
+    width = min(b.max_width_px, b.width_scale * math.sqrt(1.5 * size * size / (max(b.aspect, 1.0) * n)))
+    length = max(width * b.aspect, 1e-3)
+    c = torch.rand(n, 2, generator=g) * size
+    ci = c.long().clamp(0, size - 1)
+    ang = angles[ci[:, 1], ci[:, 0]]
+    d = torch.stack([ang.cos(), ang.sin()], -1)
+    nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
+    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5])
+    pts = c[:, None] + t[None, :, None] * length * d[:, None]
+    bend = b.bend * length * (torch.rand(n, generator=g) - 0.5) * 2
+    pts[:, 1:3] += bend[:, None, None] * nrm[:, None]
+    wid = torch.stack([torch.full((n,), width), torch.full((n,), width * b.taper)], -1)
+    jitter = 0.06 * (1 - min(1.0, style.palette_snap)) * torch.randn(n, 3, generator=g)
+    colors = (field[:, ci[:, 1], ci[:, 0]].t() + jitter).clamp(0, 1)
+    if style.palette_snap >= 1:  # pure hues side by side, mixed by the eye
+        mix = torch.rand(n, generator=g) < 0.4
+        colors[mix] = pal[torch.randint(len(pal), (int(mix.sum()),), generator=g)]
+    lo, hi = b.opacity
+    opacity = lo + (hi - lo) * torch.rand(n, generator=g) if hi > 0 else torch.ones(n)
+    bg = style.background if style.background is not None else tuple(pal.mean(0).tolist())
+    s = StrokeSet(pts / size, wid / size, colors, opacity.clamp(0.05, 1), torch.zeros(n, dtype=torch.long),
+                  (1.0, 1.0), bg)
+    with torch.no_grad():
+        return render(s, size, size)

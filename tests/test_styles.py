@@ -1,0 +1,92 @@
+import pytest
+import torch
+
+from painter.color import pixels, sliced_wasserstein, srgb_to_lab, transfer_colors
+from painter.paint import paint
+from painter.styles import StyleError, list_styles, load_style, make_exemplar
+
+from .conftest import photo, run_cli
+
+PRESETS = {"van_gogh", "monet", "seurat", "hokusai", "sumi_e", "watercolor", "sketch", "pop_art"}
+
+
+def _photo(size=48):
+    return torch.from_numpy(photo("astronaut", size)).permute(2, 0, 1).float() / 255
+
+
+def test_presets_load_with_brush_palette_layers():
+    styles = list_styles()
+    assert {s.name for s in styles} == PRESETS
+    for s in styles:
+        assert s.description and s.palette and s.layers, s.name
+        assert abs(sum(l.fraction for l in s.layers) - 1) < 1e-6, s.name
+        assert s.strokes > 0 and 0 <= s.palette_strength <= 1
+
+
+def test_unknown_style_suggests_close_names(tmp_path):
+    with pytest.raises(StyleError, match="did you mean van_gogh"):
+        load_style("van_gohg")
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a painting")
+    with pytest.raises(StyleError, match="not an image"):
+        load_style(str(bad))
+
+
+def test_exemplars_are_deterministic_and_differ():
+    ims = {s.name: make_exemplar(s, 64) for s in list_styles()}
+    assert torch.equal(ims["seurat"], make_exemplar(load_style("seurat"), 64))
+    names = sorted(ims)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert (ims[a] - ims[b]).abs().mean() > 0.05, (a, b)
+
+
+def test_colour_transfer_moves_the_distribution():
+    src, style = _photo(64), make_exemplar(load_style("van_gogh"), 64)
+    lab = lambda im: srgb_to_lab(pixels(im))  # noqa: E731
+    before = sliced_wasserstein(lab(src), lab(style))
+    after = sliced_wasserstein(lab(transfer_colors(src, pixels(style))), lab(style))
+    assert after < 0.2 * before
+
+
+def test_style_from_a_painting_file(tmp_path):
+    from PIL import Image
+
+    p = tmp_path / "painting.png"
+    Image.fromarray(photo("coffee", 40)).save(p)
+    s = load_style(str(p))
+    assert s.name == "painting" and len(s.palette) == 8 and s.image is not None
+
+
+@pytest.mark.parametrize("name", ["van_gogh", "seurat", "sketch"])
+def test_presets_paint_offline_with_a_notice(name, monkeypatch, tmp_path):
+    import painter.perceptual as P
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("PAINTER_VGG_WEIGHTS", raising=False)
+    monkeypatch.setattr(P, "_download", lambda: (_ for _ in ()).throw(OSError("offline")))
+    notes = []
+    st = load_style(name)
+    r = paint(_photo(), style=st, size=48, steps=12, strokes=60, notice=notes.append)
+    assert len(notes) == 1 and "PAINTER_VGG_WEIGHTS" in notes[0]
+    assert r.strokes.meta["style"] == name and not r.strokes.meta["neural_style"]
+    # the palette pulls stroke colours to the style's inks
+    pal = torch.tensor(st.palette)
+    d = torch.cdist(r.strokes.colors, pal).min(1).values.mean()
+    d_photo = torch.cdist(pixels(_photo()), pal).min(1).values.mean()
+    assert d < d_photo
+
+
+def test_sketch_is_thin_and_dark_seurat_is_dots():
+    sk = paint(_photo(64), style="sketch", size=64, steps=10, strokes=80, notice=lambda m: None).strokes
+    assert float(sk.widths.max()) * 64 <= 1.6 + 1e-4
+    assert float(sk.colors.mean()) < 0.45
+    se = paint(_photo(64), style="seurat", size=64, steps=10, strokes=80, notice=lambda m: None).strokes
+    length = (se.points[:, 3] - se.points[:, 0]).norm(dim=-1)
+    assert float((length / se.widths.mean(1)).median()) < 1.6
+
+
+def test_cli_styles_lists_presets():
+    r = run_cli("styles")
+    assert r.returncode == 0
+    assert {line.split()[0] for line in r.stdout.strip().splitlines()} == PRESETS
