@@ -116,5 +116,6 @@ def test_debug_shows_traceback(tmp_path):
 def test_help_lists_commands_and_defaults():
     r = run_cli("paint", "--help")
     assert r.returncode == 0
-    for opt in ("--strokes", "--size", "--steps", "--seed", "--device", "--quiet", "default: 500"):
+    for opt in ("--strokes", "--size", "--steps", "--seed", "--device", "--quiet", "--style-weight", "--preserve-color",
+                "--weights", "default: 256"):
         assert opt in r.stdout
