@@ -116,6 +116,7 @@ def test_debug_shows_traceback(tmp_path):
 def test_help_lists_commands_and_defaults():
     r = run_cli("paint", "--help")
     assert r.returncode == 0
+    text = " ".join(r.stdout.split())
     for opt in ("--strokes", "--size", "--steps", "--seed", "--device", "--quiet", "--style-weight", "--preserve-color",
                 "--weights", "default: 256"):
-        assert opt in r.stdout
+        assert opt in text
