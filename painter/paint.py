@@ -50,6 +50,7 @@ class PaintResult:
     image: torch.Tensor  # [3,H,W] final render at the working size
     target: torch.Tensor  # [3,H,W] the photo at the working size
     history: list[float] = field(default_factory=list)  # loss per step
+    style_history: list[float] = field(default_factory=list)  # VGG style loss per step (when used)
 
     @property
     def psnr(self) -> float:
@@ -141,8 +142,9 @@ def paint(
     palette = torch.tensor(st.palette, device=dev) if st.palette else None
     snap = 0.0 if preserve_color or palette is None else st.palette_snap
     sw = st.structure_weight if structure_weight is None else structure_weight
+    style_history: list[float] = []
     perceptual = _perceptual(st, target, dev, style_weight, content_weight, preserve_color, style_scale, weights,
-                             notice)
+                             notice, style_history)
 
     layers = layers or st.layers or DEFAULT_LAYERS
     counts = _split(n_total, [l.fraction for l in layers])
@@ -220,12 +222,16 @@ def paint(
     result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
     result.meta.update({"size": int(S), "seed": seed, "strokes": n_total, "steps": steps, "style": st.name,
                         "neural_style": perceptual is not None})
-    return PaintResult(result, current.contiguous(), target, history)
+    if style_history:
+        result.meta["style_loss"] = {"start": round(style_history[0], 6), "end": round(style_history[-1], 6)}
+    return PaintResult(result, current.contiguous(), target, history, style_history)
 
 
-def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_color, style_scale, weights, notice):
+def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_color, style_scale, weights, notice,
+                log: list[float]):
     """The VGG loss term for ``st`` as a function of the rendered image, or None when
-    its weights are zero or no VGG weights can be had (then ``notice`` says so)."""
+    its weights are zero or no VGG weights can be had (then ``notice`` says so).
+    Each call appends the style loss to ``log``."""
     ws = st.style_weight if style_weight is None else style_weight
     wc = st.content_weight if content_weight is None else content_weight
     if ws <= 0 and wc <= 0:
@@ -250,6 +256,7 @@ def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_c
         if preserve_color:
             x = _gray(x)
         s_loss, c_loss = loss_fn(x)
+        log.append(float(s_loss.detach()))
         return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
 
     return term

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg")
+TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vgg_wall_s")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["fidelity", "quality", "determinism", "render_speed"])
+@pytest.mark.parametrize("name", ["fidelity", "quality", "determinism", "render_speed", "style_palette", "style_speed"])
 def test_benchmark_quick(name):
     r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--quick"],
                        capture_output=True, text=True, timeout=600, cwd=ROOT)
