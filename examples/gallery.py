@@ -1,5 +1,6 @@
 """Build the README gallery: paint a few public-domain photos from scikit-image and
-save each painting and a side-by-side sheet (photo | painting) under out/gallery/.
+save each painting and a side-by-side sheet (photo | painting) under out/gallery/,
+then the astronaut in every built-in style (out/gallery/styles.png).
 
     .venv/bin/python examples/gallery.py [--strokes 500] [--size 256] [--out out/gallery]
 """
@@ -10,7 +11,8 @@ import torch
 from skimage import data
 
 import painter
-from painter.io import save_png
+from painter.export.sheet import contact_sheet
+from painter.io import resize_longer, save_png
 
 PHOTOS = ("astronaut", "chelsea", "coffee")
 
@@ -37,6 +39,15 @@ def main() -> None:
     sheet = torch.cat([torch.nn.functional.pad(x, (0, width - x.shape[2]), value=1.0) for x in rows], 1)
     save_png(sheet, out / "sheet.png")
     print(f"wrote {out / 'sheet.png'}")
+
+    photo = torch.from_numpy(data.astronaut().copy()).permute(2, 0, 1).float() / 255
+    tiles = [("photo", resize_longer(photo, a.size))]
+    for st in painter.list_styles():
+        r = painter.paint(photo, style=st, size=a.size, steps=a.steps, seed=0, notice=lambda m: None)
+        tiles.append((st.name, r.image))
+        print(f"{st.name}: {len(r.strokes)} strokes")
+    save_png(contact_sheet(tiles), out / "styles.png")
+    print(f"wrote {out / 'styles.png'}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from .io import load_image, save_png
 from .paint import PaintResult, paint
 from .render import render
 from .strokes import StrokeSet
+from .styles import Style, list_styles, load_style
 
-__all__ = ["PaintResult", "StrokeSet", "export", "load_image", "paint", "render", "save_png"]
+__all__ = ["PaintResult", "StrokeSet", "Style", "export", "list_styles", "load_image", "load_style", "paint", "render",
+           "save_png"]
 __version__ = "0.1.0"

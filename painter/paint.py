@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from .color import srgb_to_lab, transfer_colors
-from .imageops import luminance, psnr
+from .imageops import gaussian_blur, luminance, psnr
 from .init import flow_angles, place_strokes
 from .io import load_image, resize_longer
 from .optim import Adam
@@ -181,20 +181,24 @@ def paint(
         opa = torch.cat([opa, new["opacity"]])
         lay = torch.cat([lay, torch.full((n_k,), k, dtype=torch.long, device=dev)])
         w_hi = min(brush.max_width_px, brush.growth * width, 0.5 * S)
-        b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * max(length, width)], device=dev)
+        b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * length + 1.0], device=dev)
         bounds = torch.cat([bounds, b_k.expand(n_k, 5)])
         frozen = torch.cat([frozen, torch.full((n_k,), layer.dark, device=dev)])
         scale = layer.scale if min(H, W) * layer.scale >= 32 else 1.0
         tgt_k = goal if scale == 1.0 else resize_longer(goal, max(1, round(S * scale)))
         h_k, w_k = tgt_k.shape[1:]
         bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
+        sigma_k = st.blur * max(h_k, w_k) / DEFAULT_SIZE
+        if sigma_k > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
+            tgt_k = gaussian_blur(tgt_k, sigma_k)
         params = [p.requires_grad_() for p in (pts, wid, col, opa)]
         opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
         fixed_col = col.detach()[frozen].clone()
         for i in range(steps_k):
             opt.zero_grad()
             img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
-            loss = st.pixel_weight * pixel_loss(img, tgt_k, sw)
+            seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img
+            loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw)
             if snap:
                 loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
             if perceptual is not None:
@@ -289,10 +293,11 @@ def _split(total: int, fractions: list[float]) -> list[int]:
 
 def _project(pts, wid, col, opa, bounds, H, W) -> None:
     """Keep parameters valid and inside each stroke's brush limits (in place)."""
-    # strokes no longer than their brush allows: shrink about the chord's middle
+    # strokes no longer than their brush allows: every control point (so, by the convex
+    # hull property, the whole curve) within half the maximum length of the middle
     mid = 0.5 * (pts[:, 0] + pts[:, 3])
-    chord = (pts[:, 3] - pts[:, 0]).norm(dim=-1)
-    shrink = (bounds[:, 4] / chord.clamp_min(1e-6)).clamp(max=1.0)
+    reach = (pts - mid[:, None]).norm(dim=-1).amax(1)
+    shrink = (0.5 * bounds[:, 4] / reach.clamp_min(1e-6)).clamp(max=1.0)
     pts.sub_(mid[:, None]).mul_(shrink[:, None, None]).add_(mid[:, None])
     m = 0.1 * max(H, W)
     pts[..., 0].clamp_(-m, W + m)

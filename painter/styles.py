@@ -77,6 +77,7 @@ class Style:
     content_weight: float = 0.0
     pixel_weight: float = 1.0
     structure_weight: float = 0.02
+    blur: float = 0.0  # pixel losses compare both images blurred by this sigma (px at 256 px): optical mixing
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
 
@@ -129,6 +130,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         content_weight=float(loss.get("content", 0.0)),
         pixel_weight=float(loss.get("pixel", 1.0)),
         structure_weight=float(loss.get("structure", 0.02)),
+        blur=float(loss.get("blur", 0.0)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
     )
 
