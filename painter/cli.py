@@ -165,9 +165,15 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
     dev = resolve_device(device)
     image = load_image(photo)
     tiles = [("photo", load_image(photo, size=size))]
+    notes: set[str] = set()
+
+    def notice(msg: str) -> None:  # say it once, not once per style
+        if msg not in notes:
+            notes.add(msg)
+            click.echo(msg, err=True)
+
     for st in presets:
-        r = run_paint(image, style=st, size=size, steps=steps, seed=seed, device=dev, weights=weights,
-                      notice=None if not tiles[1:] else (lambda m: None))
+        r = run_paint(image, style=st, size=size, steps=steps, seed=seed, device=dev, weights=weights, notice=notice)
         tiles.append((st.name, r.image.cpu()))
         if not quiet:
             click.echo(f"{st.name}: {len(r.strokes)} strokes", err=True)
@@ -189,7 +195,6 @@ def render(strokes_file, outputs, size, background, device) -> None:
     """Re-render a stroke file at any size (vectors: no upscaling blur)."""
     from .export import export
     from .paint import resolve_device
-    from .strokes import StrokeSet
 
     paths = _check_outputs(outputs, (strokes_file,))
     bg = _parse_colour(background) if background else None

@@ -23,7 +23,7 @@ from .io import load_image, resize_longer
 from .optim import Adam
 from .render import render_stroke_params
 from .strokes import StrokeSet
-from .styles import Brush, LayerSpec, Style, load_style
+from .styles import LayerSpec, Style, load_style
 
 
 #: three coarse layers optimized at half resolution, then half of the strokes, small,
@@ -66,7 +66,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.1) -> torch.Tensor:
+def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02) -> torch.Tensor:
     """Mean squared error plus ``structure_weight`` x the L1 distance of the images'
     finite-difference gradients (edges where the photo has them)."""
     diff = img - target
@@ -194,7 +194,7 @@ def paint(
         params = [p.requires_grad_() for p in (pts, wid, col, opa)]
         opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
         fixed_col = col.detach()[frozen].clone()
-        for i in range(steps_k):
+        for _ in range(steps_k):
             opt.zero_grad()
             img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
             seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img

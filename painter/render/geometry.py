@@ -10,7 +10,6 @@ over segments is the stroke. The SVG exporter writes exactly these shapes.
 """
 from __future__ import annotations
 
-import math
 
 import torch
 
