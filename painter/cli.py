@@ -203,6 +203,36 @@ def render(strokes_file, outputs, size, background, device) -> None:
         export(strokes, p, size=size, background=bg)
 
 
+@cli.command()
+@click.argument("strokes_file", metavar="STROKES.json", type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE.gif",
+              help="Output animation (.gif). Repeatable.")
+@click.option("--fps", type=click.FloatRange(1, 60), default=12, show_default=True, help="Frames per second.")
+@click.option("--seconds", type=click.FloatRange(0.5, 600), default=4.0, show_default=True,
+              help="Length of the painting part (before the hold).")
+@click.option("--strokes-per-frame", type=click.IntRange(1), default=None,
+              help="Strokes added per frame (instead of --seconds).")
+@click.option("--hold", type=click.FloatRange(0, 60), default=1.5, show_default=True,
+              help="Seconds on the finished painting.")
+@click.option("--size", type=click.IntRange(16, 4096), default=None,
+              help="Longer side in pixels. Default: the size the strokes were painted at.")
+@click.option("--loop", type=click.IntRange(0), default=0, show_default=True, help="Repeats (0: forever).")
+@click.option("--background", default=None, metavar="COLOR", help="Background colour; default: the painting's own.")
+def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background) -> None:
+    """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
+    from .export.animate import save_gif
+
+    paths = _check_outputs(outputs, (strokes_file,))
+    for p in paths:
+        if p.suffix.lower() != ".gif":
+            raise click.UsageError(f"{p}: animations are written as .gif")
+    bg = _parse_colour(background) if background else None
+    strokes = _load_strokes(strokes_file)
+    for p in paths:
+        save_gif(strokes, p, size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold,
+                 loop=loop, background=bg)
+
+
 def _load_strokes(path: str):
     from .strokes import StrokeFileError, StrokeSet
 

@@ -11,7 +11,8 @@ from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
 #: extension -> what it writes
-FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke file (JSON)"}
+FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke file (JSON)",
+           ".gif": "stroke-by-stroke animation (GIF)"}
 
 __all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
 
@@ -37,6 +38,10 @@ def export(strokes: StrokeSet, path: str | Path, size: int | None = None, image:
         strokes.save(path)
     elif ext == ".svg":
         save_svg(strokes, path, size, background)
+    elif ext == ".gif":
+        from .animate import save_gif
+
+        save_gif(strokes, path, size=size, background=background)
     elif ext == ".png":
         if image is None:
             h, w = export_size(strokes, size)

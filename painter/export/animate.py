@@ -1,0 +1,99 @@
+"""Stroke-by-stroke animation: the painting appears in paint order, layer by layer.
+
+Frame 0 is the empty canvas (the background), the last frame the finished painting,
+held for ``hold`` seconds. GIFs share one palette taken from the finished painting
+(no dithering, so unchanged pixels stay identical between frames) and Pillow stores
+each frame as the rectangle that changed since the previous one.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..io import atomic_write_bytes, to_uint8
+from ..render import render
+from ..strokes import StrokeSet
+from .svg import export_size
+
+DEFAULT_FPS = 12
+DEFAULT_SECONDS = 4.0
+DEFAULT_HOLD = 1.5
+
+
+def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: int | None = None) -> list[int]:
+    """How many strokes each frame shows: 0 first, ``n_strokes`` last, increasing.
+
+    Give either the number of ``frames`` or ``strokes_per_frame``.
+    """
+    if strokes_per_frame is not None:
+        if strokes_per_frame < 1:
+            raise ValueError("strokes per frame must be >= 1")
+        counts = list(range(0, n_strokes, strokes_per_frame)) + [n_strokes]
+    else:
+        frames = max(2, int(frames if frames is not None else DEFAULT_FPS * DEFAULT_SECONDS))
+        counts = [round(n_strokes * i / (frames - 1)) for i in range(frames)]
+    out = [0]
+    for c in counts[1:]:
+        if c > out[-1]:
+            out.append(c)
+    if out[-1] != n_strokes:
+        out.append(n_strokes)
+    return out
+
+
+def frames(strokes: StrokeSet, counts: list[int], size: int | None = None, background=None) -> Iterator[torch.Tensor]:
+    """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``."""
+    h, w = export_size(strokes, size)
+    with torch.no_grad():
+        for c in counts:
+            yield render(strokes[:c], h, w, background=background)
+
+
+def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAULT_FPS,
+              seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
+              hold: float = DEFAULT_HOLD, loop: int = 0, background=None) -> bytes:
+    """An animated GIF of ``strokes`` being painted (see module docstring)."""
+    if fps <= 0:
+        raise ValueError("fps must be > 0")
+    n_frames = None if strokes_per_frame is not None else max(2, math.ceil(fps * (seconds or DEFAULT_SECONDS)) + 1)
+    counts = frame_counts(len(strokes), n_frames, strokes_per_frame)
+    rgb = [to_uint8(f) for f in frames(strokes, counts, size, background)]
+    # one palette for all frames: the finished painting's colours plus the exact background
+    final = Image.fromarray(rgb[-1]).quantize(colors=254, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    colours = np.asarray(final.getpalette()[: 3 * 254], dtype=np.uint8).reshape(-1, 3)
+    colours = np.concatenate([colours, rgb[0][:1, 0]])
+    pal = torch.from_numpy(colours).float()
+    flat_palette = colours.reshape(-1).tolist() + [0] * (768 - colours.size)
+    pal_frames = []
+    for arr in rgb:  # exact nearest palette colour (Pillow's own mapping is approximate)
+        idx = torch.cdist(torch.from_numpy(arr).reshape(-1, 3).float(), pal).argmin(1).to(torch.uint8)
+        im = Image.frombytes("P", (arr.shape[1], arr.shape[0]), idx.numpy().tobytes())
+        im.putpalette(flat_palette)
+        pal_frames.append(im)
+    step_ms = max(20, round(1000 / fps))
+    durations = [step_ms] * (len(pal_frames) - 1) + [max(step_ms, round(1000 * hold))]
+    buf = io.BytesIO()
+    pal_frames[0].save(buf, format="GIF", save_all=True, append_images=pal_frames[1:], duration=durations,
+                       loop=loop, disposal=1, optimize=False)
+    return buf.getvalue()
+
+
+def save_gif(strokes: StrokeSet, path: str | Path, **kw) -> None:
+    """Write :func:`gif_bytes` to ``path`` atomically."""
+    atomic_write_bytes(path, gif_bytes(strokes, **kw))
+
+
+def gif_frames(path: str | Path) -> list[np.ndarray]:
+    """The frames of a GIF as RGB arrays (for tests and tools)."""
+    out = []
+    with Image.open(path) as im:
+        for i in range(getattr(im, "n_frames", 1)):
+            im.seek(i)
+            out.append(np.asarray(im.convert("RGB")))
+    return out

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from painter import StrokeSet, render
+from painter.export.animate import frame_counts, gif_frames, save_gif
+from painter.io import to_uint8
+
+from .conftest import photo, psnr_np, run_cli
+
+
+def painting_like(n: int, seed: int = 4) -> StrokeSet:
+    """Random strokes coloured like a painting: each takes the photo's colour under it."""
+    import torch
+
+    s = StrokeSet.random(n, seed=seed)
+    img = torch.from_numpy(photo("astronaut", 256)).float() / 255
+    c = (s.points.mean(1) * 255).long().clamp(0, 255)
+    s.colors = img[c[:, 1], c[:, 0]]
+    s.opacity[:] = 1.0
+    s.background = (0.95, 0.9, 0.8)
+    return s
+
+
+def test_frame_counts():
+    assert frame_counts(10, frames=3) == [0, 5, 10]
+    assert frame_counts(10, strokes_per_frame=4) == [0, 4, 8, 10]
+    assert frame_counts(3, frames=10) == [0, 1, 2, 3]  # never a frame without a new stroke
+    with pytest.raises(ValueError):
+        frame_counts(5, strokes_per_frame=0)
+
+
+def test_gif_of_a_2000_stroke_painting(tmp_path):
+    s = painting_like(2000)
+    p = tmp_path / "a.gif"
+    save_gif(s, p, size=256)
+    fr = gif_frames(p)
+    assert len(fr) >= 24
+    assert np.array_equal(fr[0], to_uint8(render(s[:0], 256, 256)))  # the empty canvas
+    assert psnr_np(fr[-1], to_uint8(render(s, 256, 256))) >= 30
+    assert p.stat().st_size <= 4_000_000
+    # strokes appear progressively: each frame differs from the one before
+    assert all(not np.array_equal(a, b) for a, b in zip(fr, fr[1:]))
+
+
+def test_cli_animate_and_paint_to_gif(tmp_path, photo_file):
+    r = run_cli("paint", photo_file, "--strokes", "40", "--size", "48", "--steps", "5", "--quiet",
+                "-o", tmp_path / "p.gif", "-o", tmp_path / "p.json")
+    assert r.returncode == 0, r.stderr
+    assert len(gif_frames(tmp_path / "p.gif")) >= 24
+    r = run_cli("animate", tmp_path / "p.json", "-o", tmp_path / "q.gif", "--strokes-per-frame", "10", "--size", "64")
+    assert r.returncode == 0, r.stderr
+    fr = gif_frames(tmp_path / "q.gif")
+    assert len(fr) == 5 and fr[0].shape == (64, 64, 3)
+    r = run_cli("animate", tmp_path / "p.json", "-o", tmp_path / "q.mov")
+    assert r.returncode == 2 and "gif" in r.stderr
