@@ -188,17 +188,24 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
               help="Output file (.png or .svg; .json re-saves the strokes). Repeatable.")
 @click.option("--size", type=click.IntRange(1, 16384), default=None,
               help="Longer side in pixels. Default: the size the strokes were painted at.")
-@click.option("--background", default=None, metavar="COLOR",
-              help="Background colour (#rrggbb or a name); default: the painting's own.")
+@click.option("--background", default=None, metavar="COLOR|IMAGE",
+              help="Background colour (#rrggbb or a name) or picture file; default: the painting's own colour.")
+@click.option("--layers", default=None, metavar="0,1,...", help="Draw only these layers (0 = coarsest).")
 @_device_option
-def render(strokes_file, outputs, size, background, device) -> None:
+def render(strokes_file, outputs, size, background, layers, device) -> None:
     """Re-render a stroke file at any size (vectors: no upscaling blur)."""
     from .export import export
     from .paint import resolve_device
 
     paths = _check_outputs(outputs, (strokes_file,))
-    bg = _parse_colour(background) if background else None
+    bg = _parse_background(background)
     strokes = _load_strokes(strokes_file).to(resolve_device(device))
+    if layers is not None:
+        try:
+            wanted = [int(v) for v in layers.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"{layers!r} is not a list of layer numbers like 0,2", param_hint="'--layers'") from None
+        strokes = strokes.select_layers(wanted)
     for p in paths:
         export(strokes, p, size=size, background=bg)
 
@@ -217,7 +224,8 @@ def render(strokes_file, outputs, size, background, device) -> None:
 @click.option("--size", type=click.IntRange(16, 4096), default=None,
               help="Longer side in pixels. Default: the size the strokes were painted at.")
 @click.option("--loop", type=click.IntRange(0), default=0, show_default=True, help="Repeats (0: forever).")
-@click.option("--background", default=None, metavar="COLOR", help="Background colour; default: the painting's own.")
+@click.option("--background", default=None, metavar="COLOR|IMAGE",
+              help="Background colour or picture file; default: the painting's own colour.")
 def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background) -> None:
     """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
     from .export.animate import save_gif
@@ -226,7 +234,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
     for p in paths:
         if p.suffix.lower() != ".gif":
             raise click.UsageError(f"{p}: animations are written as .gif")
-    bg = _parse_colour(background) if background else None
+    bg = _parse_background(background)
     strokes = _load_strokes(strokes_file)
     for p in paths:
         save_gif(strokes, p, size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold,
@@ -245,6 +253,17 @@ def _load_strokes(path: str):
         return StrokeSet.load(p)
     except StrokeFileError as e:
         _fail(f"{path}: {e}")
+
+
+def _parse_background(text: str | None):
+    """``--background``: None, a picture file ([3,H,W] tensor) or a colour."""
+    if text is None:
+        return None
+    if Path(text).is_file():
+        from .io import load_image
+
+        return load_image(text)
+    return _parse_colour(text)
 
 
 def _parse_colour(text: str) -> tuple[float, float, float]:

@@ -100,6 +100,16 @@ def resize_longer(img: torch.Tensor, size: int) -> torch.Tensor:
     return out.clamp(0, 1)
 
 
+def fit_background(background, height: int, width: int):
+    """A background for a ``height`` x ``width`` picture: colours pass through, a
+    [3,h,w] image is resized to exactly that size."""
+    if isinstance(background, torch.Tensor) and background.dim() == 3:
+        if background.shape[1:] != (height, width):
+            background = torch.nn.functional.interpolate(background[None], size=(height, width), mode="bilinear",
+                                                         align_corners=False, antialias=True)[0].clamp(0, 1)
+    return background
+
+
 def to_uint8(img: torch.Tensor) -> np.ndarray:
     """[3,H,W] float in [0,1] -> [H,W,3] uint8."""
     return (img.detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255.0 + 0.5).astype(np.uint8)

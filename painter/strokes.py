@@ -111,6 +111,101 @@ class StrokeSet:
             raise ValueError("cat needs at least one StrokeSet")
         return sets[0]._replace(**{f: torch.cat([getattr(s, f) for s in sets]) for f in _FIELDS})
 
+    # -- scripting: every operation returns a new StrokeSet ---------------------------------
+    def centres(self) -> torch.Tensor:
+        """[N,2] the point halfway along each stroke's Bézier (t = 1/2), canvas units."""
+        p = self.points
+        return 0.125 * (p[:, 0] + 3 * p[:, 1] + 3 * p[:, 2] + p[:, 3])
+
+    def select_layers(self, layers) -> "StrokeSet":
+        """The strokes of the given layer indices (an int or an iterable), in paint order."""
+        wanted = torch.as_tensor([layers] if isinstance(layers, int) else list(layers), device=self.layer.device)
+        return self[torch.isin(self.layer, wanted)]
+
+    def in_mask(self, mask: torch.Tensor) -> "StrokeSet":
+        """The strokes whose centre lies where ``mask`` ([H,W] bool or 0/1, covering the
+        canvas) is true."""
+        m = torch.as_tensor(mask, device=self.device).bool()
+        h, w = m.shape
+        c = self.centres()
+        x = (c[:, 0] / self.canvas[0] * w).long().clamp(0, w - 1)
+        y = (c[:, 1] / self.canvas[1] * h).long().clamp(0, h - 1)
+        return self[m[y, x]]
+
+    def by_size(self, min_width: float = 0.0, max_width: float = math.inf) -> "StrokeSet":
+        """The strokes whose mean width (canvas units) is within [min_width, max_width]."""
+        w = self.widths.mean(1)
+        return self[(w >= min_width) & (w <= max_width)]
+
+    def by_color(self, color, tolerance: float = 20.0) -> "StrokeSet":
+        """The strokes within ``tolerance`` (CIELAB Delta E) of ``color`` (RGB in [0,1])."""
+        from .color import srgb_to_lab
+
+        ref = srgb_to_lab(torch.as_tensor(color, dtype=torch.float32, device=self.device))
+        return self[(srgb_to_lab(self.colors) - ref).norm(dim=-1) <= tolerance]
+
+    def transform(self, matrix) -> "StrokeSet":
+        """Apply a 2x3 affine ``[[a, b, tx], [c, d, ty]]`` (canvas units) to the strokes;
+        widths scale by sqrt(|ad - bc|)."""
+        m = torch.as_tensor(matrix, dtype=self.points.dtype, device=self.device)
+        if m.shape != (2, 3):
+            raise ValueError("the affine matrix must be 2x3")
+        pts = self.points @ m[:, :2].t() + m[:, 2]
+        k = float(torch.det(m[:, :2]).abs().sqrt())
+        return self._replace(points=pts, widths=self.widths * k)
+
+    def translate(self, dx: float, dy: float) -> "StrokeSet":
+        return self.transform([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+
+    def scale(self, factor: float, about: tuple[float, float] | None = None) -> "StrokeSet":
+        """Scale about a point (default: the canvas centre)."""
+        cx, cy = about if about is not None else (self.canvas[0] / 2, self.canvas[1] / 2)
+        return self.transform([[factor, 0.0, cx * (1 - factor)], [0.0, factor, cy * (1 - factor)]])
+
+    def rotate(self, degrees: float, about: tuple[float, float] | None = None) -> "StrokeSet":
+        """Rotate clockwise on screen (y down) about a point (default: the canvas centre)."""
+        cx, cy = about if about is not None else (self.canvas[0] / 2, self.canvas[1] / 2)
+        c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+        return self.transform([[c, -s, cx - c * cx + s * cy], [s, c, cy - s * cx - c * cy]])
+
+    def recolor(self, palette) -> "StrokeSet":
+        """Every stroke takes the nearest (CIELAB) colour of ``palette`` ([K,3] RGB or
+        '#rrggbb' strings)."""
+        from .color import parse_hex, srgb_to_lab
+
+        pal = torch.tensor([parse_hex(c) if isinstance(c, str) else tuple(c) for c in palette],
+                           dtype=torch.float32, device=self.device)
+        idx = torch.cdist(srgb_to_lab(self.colors), srgb_to_lab(pal)).argmin(1)
+        return self._replace(colors=pal[idx])
+
+    def shift_hue(self, degrees: float) -> "StrokeSet":
+        """Rotate every colour's hue (CIELAB hue angle), keeping lightness and chroma."""
+        from .color import lab_to_srgb, srgb_to_lab
+
+        lab = srgb_to_lab(self.colors)
+        c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+        a, b = lab[:, 1] * c - lab[:, 2] * s, lab[:, 1] * s + lab[:, 2] * c
+        return self._replace(colors=lab_to_srgb(torch.stack([lab[:, 0], a, b], -1)))
+
+    def colors_from(self, image: torch.Tensor) -> "StrokeSet":
+        """Every stroke takes the colour of ``image`` ([3,H,W] in [0,1], covering the
+        canvas) under its centre."""
+        img = torch.as_tensor(image, device=self.device)
+        _, h, w = img.shape
+        c = self.centres()
+        x = (c[:, 0] / self.canvas[0] * w).long().clamp(0, w - 1)
+        y = (c[:, 1] / self.canvas[1] * h).long().clamp(0, h - 1)
+        return self._replace(colors=img[:, y, x].t().to(self.colors.dtype).clamp(0, 1))
+
+    def jitter(self, position: float = 0.0, color: float = 0.0, seed: int = 0) -> "StrokeSet":
+        """Random offsets: whole strokes moved by up to ``position`` (canvas units, normal
+        sigma) and colours by ``color`` (sigma, RGB); deterministic for a ``seed``."""
+        g = torch.Generator().manual_seed(seed)
+        n = len(self)
+        move = (torch.randn(n, 1, 2, generator=g) * position).to(self.points)
+        dc = (torch.randn(n, 3, generator=g) * color).to(self.colors)
+        return self._replace(points=self.points + move, colors=(self.colors + dc).clamp(0, 1))
+
     # -- random strokes (tests and benchmarks) -------------------------------------------
     @staticmethod
     def random(

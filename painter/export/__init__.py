@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from ..io import save_png
+from ..io import fit_background, save_png
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
@@ -46,5 +46,5 @@ def export(strokes: StrokeSet, path: str | Path, size: int | None = None, image:
         if image is None:
             h, w = export_size(strokes, size)
             with torch.no_grad():
-                image = render(strokes, h, w, background=background)
+                image = render(strokes, h, w, background=fit_background(background, h, w))
         save_png(image, path)

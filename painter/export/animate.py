@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..io import atomic_write_bytes, to_uint8
+from ..io import atomic_write_bytes, fit_background, to_uint8
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size
@@ -50,6 +50,7 @@ def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: i
 def frames(strokes: StrokeSet, counts: list[int], size: int | None = None, background=None) -> Iterator[torch.Tensor]:
     """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``."""
     h, w = export_size(strokes, size)
+    background = fit_background(background, h, w)
     with torch.no_grad():
         for c in counts:
             yield render(strokes[:c], h, w, background=background)

@@ -17,7 +17,7 @@ from pathlib import Path
 import svgwrite
 import torch
 
-from ..io import atomic_write_bytes
+from ..io import atomic_write_bytes, fit_background, to_uint8
 from ..render.geometry import canvas_transform, stroke_segments
 from ..strokes import StrokeSet
 
@@ -78,8 +78,21 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
     dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
     dwg.attribs["viewBox"] = f"0 0 {width} {height}"
     dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
-    bg = strokes.background if background is None else background
-    dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
+    bg = strokes.background if background is None else fit_background(background, height, width)
+    if isinstance(bg, torch.Tensor) and bg.dim() == 3:  # a background picture, embedded as PNG
+        import base64
+        import io as _io
+
+        from PIL import Image
+
+        buf = _io.BytesIO()
+        Image.fromarray(to_uint8(bg)).save(buf, format="PNG")
+        href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        img = dwg.image(href=href, insert=(0, 0), size=(width, height))
+        img.attribs["preserveAspectRatio"] = "none"
+        dwg.add(img)
+    else:
+        dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
     if strokes.meta:
         import json
 
