@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -66,10 +66,12 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02) -> torch.Tensor:
+def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02,
+               weight: torch.Tensor | None = None) -> torch.Tensor:
     """Mean squared error plus ``structure_weight`` x the L1 distance of the images'
-    finite-difference gradients (edges where the photo has them)."""
-    diff = img - target
+    finite-difference gradients (edges where the photo has them); ``weight``
+    ([1,H,W] in [0,1]) restricts both to a region."""
+    diff = img - target if weight is None else (img - target) * weight
     loss = (diff * diff).mean()
     if structure_weight:
         gx = (diff[:, :, 1:] - diff[:, :, :-1]).abs().mean()
@@ -97,6 +99,8 @@ def paint(
     callback: Callable[[int, StrokeSet, torch.Tensor], object] | None = None,
     progress: bool = False,
     notice: Callable[[str], None] | None = None,
+    mask: torch.Tensor | None = None,
+    losses: Sequence[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = (),
 ) -> PaintResult:
     """Paint ``image`` (a path or a [3,H,W] tensor in [0,1]) with brushstrokes.
 
@@ -111,6 +115,12 @@ def paint(
     torchvision's download). Without weights the neural loss is skipped with a
     one-line ``notice`` and the preset still paints. ``callback(step, strokes,
     image)`` runs after every step; returning ``False`` stops the run.
+
+    ``mask`` ([H,W], any resolution, true/1 where to paint) paints one region only:
+    strokes are placed and judged there, and the result keeps the strokes whose
+    centre lies in it, ready to compose with ``StrokeSet.cat``. ``losses``: extra
+    terms ``fn(image, target) -> scalar tensor`` added to the loss every step
+    (``image`` is the differentiable render, ``target`` the photo at that size).
     """
     st = load_style(style)
     if strokes is not None and strokes < 1:
@@ -138,6 +148,12 @@ def paint(
     if strength > 0:
         moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(dev)
         goal = (1 - strength) * target + strength * moved
+    region = None
+    if mask is not None:
+        region = torch.as_tensor(mask, device=dev).float()
+        if region.dim() != 2:
+            raise ValueError("mask must be [H,W]")
+        region = torch.nn.functional.interpolate(region[None, None], size=(H, W), mode="nearest")[0].clamp(0, 1)
     bg = torch.tensor(st.background, device=dev) if st.background is not None else goal.mean((1, 2))
     palette = torch.tensor(st.palette, device=dev) if st.palette else None
     snap = 0.0 if preserve_color or palette is None else st.palette_snap
@@ -171,7 +187,8 @@ def paint(
         length = width * brush.aspect
         angles = flow_angles(target, layer.flow or st.flow, max(1.0, width), gen, st.curl,
                              st.hatch_angle if layer.hatch_angle is None else layer.hatch_angle)
-        new = place_strokes(goal, current, n_k, width, max(length, 0.01), gen, angles=angles, taper=brush.taper,
+        aim = goal if region is None else goal * region + current * (1 - region)  # no error outside the region
+        new = place_strokes(aim, current, n_k, width, max(length, 0.01), gen, angles=angles, taper=brush.taper,
                             bend=brush.bend, opacity=brush.opacity[1])
         if layer.dark:
             new["colors"] = dark.expand(n_k, 3).clone()
@@ -191,6 +208,8 @@ def paint(
         sigma_k = st.blur * max(h_k, w_k) / DEFAULT_SIZE
         if sigma_k > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
             tgt_k = gaussian_blur(tgt_k, sigma_k)
+        region_k = None if region is None else torch.nn.functional.interpolate(region[None], size=(h_k, w_k))[0]
+        photo_k = target if (h_k, w_k) == (H, W) else resize_longer(target, max(h_k, w_k))
         params = [p.requires_grad_() for p in (pts, wid, col, opa)]
         opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
         fixed_col = col.detach()[frozen].clone()
@@ -198,7 +217,9 @@ def paint(
             opt.zero_grad()
             img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
             seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img
-            loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw)
+            loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw, region_k)
+            for extra in losses:
+                loss = loss + extra(img, photo_k)
             if snap:
                 loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
             if perceptual is not None:
@@ -224,6 +245,11 @@ def paint(
             current = render_stroke_params(pts / S, wid / S, col, opa, canvas, H, W, bg.view(3, 1, 1).expand(3, H, W))
     bar.close()
     result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
+    if region is not None:
+        result = result.in_mask(region[0] > 0.5)
+        with torch.no_grad():
+            current = render_stroke_params(result.points, result.widths, result.colors, result.opacity, canvas, H, W,
+                                           bg.view(3, 1, 1).expand(3, H, W))
     result.meta.update({"size": int(S), "seed": seed, "strokes": n_total, "steps": steps, "style": st.name,
                         "neural_style": perceptual is not None})
     if style_history:
