@@ -53,3 +53,20 @@ def test_cli_animate_and_paint_to_gif(tmp_path, photo_file):
     assert len(fr) == 5 and fr[0].shape == (64, 64, 3)
     r = run_cli("animate", tmp_path / "p.json", "-o", tmp_path / "q.mov")
     assert r.returncode == 2 and "gif" in r.stderr
+
+
+def test_mp4(tmp_path):
+    import imageio_ffmpeg
+
+    from painter.export.animate import save_mp4
+
+    s = painting_like(300)
+    p = tmp_path / "a.mp4"
+    save_mp4(s, p, size=97, fps=10, seconds=2, hold=1)
+    reader = imageio_ffmpeg.read_frames(str(p))
+    meta = next(reader)
+    frames = [np.frombuffer(f, np.uint8).reshape(98, 98, 3) for f in reader]
+    assert meta["size"] == (98, 98) and len(frames) == 21 + 9
+    final = to_uint8(render(s, 97, 97))
+    assert psnr_np(frames[-1][:97, :97], final) >= 28  # lossy video
+    assert np.abs(frames[0][:97, :97].astype(int) - to_uint8(render(s[:0], 97, 97))).mean() < 3

@@ -12,7 +12,7 @@ from .svg import export_size, save_svg, to_svg
 
 #: extension -> what it writes
 FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke file (JSON)",
-           ".gif": "stroke-by-stroke animation (GIF)"}
+           ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}
 
 __all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
 
@@ -38,10 +38,10 @@ def export(strokes: StrokeSet, path: str | Path, size: int | None = None, image:
         strokes.save(path)
     elif ext == ".svg":
         save_svg(strokes, path, size, background)
-    elif ext == ".gif":
-        from .animate import save_gif
+    elif ext in (".gif", ".mp4"):
+        from .animate import save_gif, save_mp4
 
-        save_gif(strokes, path, size=size, background=background)
+        (save_gif if ext == ".gif" else save_mp4)(strokes, path, size=size, background=background)
     elif ext == ".png":
         if image is None:
             h, w = export_size(strokes, size)

@@ -90,6 +90,44 @@ def save_gif(strokes: StrokeSet, path: str | Path, **kw) -> None:
     atomic_write_bytes(path, gif_bytes(strokes, **kw))
 
 
+def save_mp4(strokes: StrokeSet, path: str | Path, *, size: int | None = None, fps: float = DEFAULT_FPS,
+             seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
+             hold: float = DEFAULT_HOLD, background=None, **_ignored) -> None:
+    """An H.264 MP4 of ``strokes`` being painted, through imageio-ffmpeg (its wheel
+    ships ffmpeg). Written to a temporary file and renamed, like every output."""
+    import os
+    import tempfile
+
+    import imageio_ffmpeg
+
+    if fps <= 0:
+        raise ValueError("fps must be > 0")
+    n_frames = None if strokes_per_frame is not None else max(2, math.ceil(fps * (seconds or DEFAULT_SECONDS)) + 1)
+    counts = frame_counts(len(strokes), n_frames, strokes_per_frame)
+    counts += [counts[-1]] * max(0, round(hold * fps) - 1)  # hold the finished painting
+    h, w = export_size(strokes, size)
+    he, we = h + h % 2, w + w % 2  # H.264 with yuv420p needs even sides
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".mp4", dir=p.parent if str(p.parent) else ".")
+    os.close(fd)
+    try:
+        writer = imageio_ffmpeg.write_frames(tmp, (we, he), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+                                             macro_block_size=1, quality=8, ffmpeg_log_level="error")
+        writer.send(None)
+        for f in frames(strokes, counts, size, background):
+            arr = to_uint8(f)
+            if (he, we) != (h, w):
+                arr = np.pad(arr, ((0, he - h), (0, we - w), (0, 0)), mode="edge")
+            writer.send(np.ascontiguousarray(arr))
+        writer.close()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def gif_frames(path: str | Path) -> list[np.ndarray]:
     """The frames of a GIF as RGB arrays (for tests and tools)."""
     out = []
