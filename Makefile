@@ -4,14 +4,22 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSPKGS := libpotrace-dev libagg-dev pkg-config
+TESTPKGS := chromium
 
-.PHONY: install demo test test-slow bench gallery clean sysdeps
+.PHONY: install demo test test-slow bench gallery clean sysdeps testdeps apt
 
 install: $(STAMP)
 
 # System libraries that pypotrace (the Potrace binding) builds against.
 sysdeps:
-	@missing=""; for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PKGS="$(SYSPKGS)"
+
+# Headless Chromium: the tests check the animated SVG in a real browser.
+testdeps:
+	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS)"
+
+apt:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -32,7 +40,7 @@ demo: install
 	$(VENV)/bin/painter paint out/astronaut.png --style none -o out/demo.svg -o out/demo.png -o out/demo.json
 	@echo "wrote out/demo.svg out/demo.png out/demo.json"
 
-test: install
+test: install testdeps
 	$(VPY) -m pytest
 
 # slow tests: benchmark smoke runs (CI runs them after `make test`)

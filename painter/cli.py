@@ -212,8 +212,8 @@ def render(strokes_file, outputs, size, background, layers, device) -> None:
 
 @cli.command()
 @click.argument("strokes_file", metavar="STROKES.json", type=click.Path(dir_okay=True, path_type=str))
-@click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE.gif|FILE.mp4",
-              help="Output animation (.gif or .mp4). Repeatable.")
+@click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE",
+              help="Output animation: .gif, .mp4, or .svg (strokes draw themselves in a browser). Repeatable.")
 @click.option("--fps", type=click.FloatRange(1, 60), default=12, show_default=True, help="Frames per second.")
 @click.option("--seconds", type=click.FloatRange(0.5, 600), default=4.0, show_default=True,
               help="Length of the painting part (before the hold).")
@@ -229,14 +229,20 @@ def render(strokes_file, outputs, size, background, layers, device) -> None:
 def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background) -> None:
     """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
     from .export.animate import save_gif, save_mp4
+    from .export.svg import save_svg
 
     paths = _check_outputs(outputs, (strokes_file,))
     for p in paths:
-        if p.suffix.lower() not in (".gif", ".mp4"):
-            raise click.UsageError(f"{p}: animations are written as .gif or .mp4")
+        if p.suffix.lower() not in (".gif", ".mp4", ".svg"):
+            raise click.UsageError(f"{p}: animations are written as .gif, .mp4 or .svg")
     bg = _parse_background(background)
     strokes = _load_strokes(strokes_file)
     for p in paths:
+        if p.suffix.lower() == ".svg":
+            spf = strokes_per_frame
+            length = seconds if spf is None else len(strokes) / spf / fps
+            save_svg(strokes, p, size=size, background=bg, animate=length)
+            continue
         save = save_gif if p.suffix.lower() == ".gif" else save_mp4
         save(strokes, p, size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold,
              loop=loop, background=bg)

@@ -70,3 +70,46 @@ def test_mp4(tmp_path):
     final = to_uint8(render(s, 97, 97))
     assert psnr_np(frames[-1][:97, :97], final) >= 28  # lossy video
     assert np.abs(frames[0][:97, :97].astype(int) - to_uint8(render(s[:0], 97, 97))).mean() < 3
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _screenshot(svg_path, out_png, w: int, h: int, ms: int) -> np.ndarray:
+    """Headless Chromium's picture of ``svg_path`` after ``ms`` of (virtual) time."""
+    import subprocess
+
+    from PIL import Image
+
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+           f"--user-data-dir={out_png.parent / ('profile' + out_png.stem)}", "--force-device-scale-factor=1",
+           f"--window-size={w},{h}", f"--virtual-time-budget={ms}", f"--screenshot={out_png}",
+           svg_path.resolve().as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=True)
+    return np.asarray(Image.open(out_png).convert("RGB"))[:h, :w]
+
+
+@pytest.mark.skipif(_chromium() is None and not __import__("os").environ.get("CI"),
+                    reason="Chromium is not installed (.ci/run installs it)")
+def test_animated_svg_in_a_browser(tmp_path):
+    """The strokes draw themselves in Chromium: at the end the picture is the static
+    SVG (as resvg draws it); half-way, about half of the strokes are there."""
+    from .conftest import resvg_render
+
+    s = painting_like(400)
+    s.meta["size"] = 200
+    s.save(tmp_path / "s.json")
+    r = run_cli("animate", tmp_path / "s.json", "-o", tmp_path / "anim.svg", "--seconds", "2")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("render", tmp_path / "s.json", "-o", tmp_path / "static.svg")
+    assert r.returncode == 0, r.stderr
+    static = resvg_render((tmp_path / "static.svg").read_text())
+    end = _screenshot(tmp_path / "anim.svg", tmp_path / "end.png", 200, 200, 3000)
+    assert psnr_np(end, static) >= 30
+    half = _screenshot(tmp_path / "anim.svg", tmp_path / "half.png", 200, 200, 1000)
+    by_count = {k: psnr_np(half, to_uint8(render(s[:k], 200, 200))) for k in (100, 200, 300, 400)}
+    assert max(by_count, key=by_count.get) == 200, by_count

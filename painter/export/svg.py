@@ -65,8 +65,15 @@ def export_size(strokes: StrokeSet, size: int | None) -> tuple[int, int]:
     return max(1, round(size * ch / m)), max(1, round(size * cw / m))
 
 
-def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
-    """The SVG document (a string) for ``strokes`` drawn at ``width`` x ``height``."""
+def to_svg(strokes: StrokeSet, height: int, width: int, background=None, animate: float | None = None) -> str:
+    """The SVG document (a string) for ``strokes`` drawn at ``width`` x ``height``.
+
+    ``animate``: seconds over which the strokes draw themselves one after another, in
+    paint order, when the file is opened in a browser (CSS animation of
+    ``stroke-dashoffset`` on each stroke's centre line, no script; a tapered stroke's
+    outline is revealed through a mask whose centre line is animated the same way).
+    The last frame of the animation is the static picture.
+    """
     s, ox, oy = canvas_transform(strokes.canvas, height, width)
     st = strokes.detach().to("cpu", torch.float32)
     pts = st.points * s + torch.tensor([ox, oy])
@@ -97,6 +104,11 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
         import json
 
         dwg.set_desc(title="painter", desc=json.dumps(strokes.meta, sort_keys=True))
+    slot = (animate / max(1, len(st))) if animate else 0.0
+    if animate:
+        dwg.defs.add(dwg.style(
+            f".d{{stroke-dasharray:1 1.01;animation:painter-draw {slot:.4f}s linear both}}"
+            "@keyframes painter-draw{from{stroke-dashoffset:1.001}to{stroke-dashoffset:0}}"))
 
     group, cur_layer, runs = None, None, {}
     for i in range(len(st)):
@@ -113,20 +125,29 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None) -> str:
         color = _hex(st.colors[i].tolist())
         op = float(st.opacity[i])
         extra = {} if op >= 1.0 else {"opacity": _num(op) if op >= 0.01 else f"{op:.4f}"}
+        p = pts[i].tolist()
+        centre = f"M{_num(p[0][0])} {_num(p[0][1])}C" + " ".join(f"{_num(x)} {_num(y)}" for x, y in p[1:])
+        drawn = {"class_": "d", "pathLength": "1", "style": f"animation-delay:{i * slot:.4f}s"} if animate else {}
         if abs(w0 - w1) < TAPER_EPS:
             if w0 <= 0:
                 continue
-            p = pts[i].tolist()
-            d = f"M{_num(p[0][0])} {_num(p[0][1])}C" + " ".join(f"{_num(x)} {_num(y)}" for x, y in p[1:])
-            group.add(dwg.path(d=d, fill="none", stroke=color, stroke_width=_num(w0),
-                               stroke_linecap="round", stroke_linejoin="round", **extra))
+            group.add(dwg.path(d=centre, fill="none", stroke=color, stroke_width=_num(w0),
+                               stroke_linecap="round", stroke_linejoin="round", **extra, **drawn))
         else:
             d = "".join(_piece(*seg[k]) for k in range(first[i], first[i + 1]))
-            if d:
-                group.add(dwg.path(d=d, fill=color, **extra))
+            if not d:
+                continue
+            if animate:  # reveal the outline through a mask drawn along the centre line
+                mask = dwg.mask(id=f"m{i}", maskUnits="userSpaceOnUse", x=0, y=0, width=width, height=height)
+                mask.add(dwg.path(d=centre, fill="none", stroke="#fff", stroke_width=_num(max(w0, w1) + 2),
+                                  stroke_linecap="round", stroke_linejoin="round", **drawn))
+                dwg.defs.add(mask)
+                extra = {**extra, "mask": f"url(#m{i})"}
+            group.add(dwg.path(d=d, fill=color, **extra))
     return dwg.tostring()
 
 
-def save_svg(strokes: StrokeSet, path: str | Path, size: int | None = None, background=None) -> None:
+def save_svg(strokes: StrokeSet, path: str | Path, size: int | None = None, background=None,
+             animate: float | None = None) -> None:
     h, w = export_size(strokes, size)
-    atomic_write_bytes(path, to_svg(strokes, h, w, background).encode("utf-8"))
+    atomic_write_bytes(path, to_svg(strokes, h, w, background, animate).encode("utf-8"))
