@@ -2,8 +2,9 @@
 
 Frame 0 is the empty canvas (the background), the last frame the finished painting,
 held for ``hold`` seconds. GIFs share one palette taken from the finished painting
-(no dithering, so unchanged pixels stay identical between frames) and Pillow stores
-each frame as the rectangle that changed since the previous one.
+(no dithering, so unchanged pixels stay identical between frames); in every frame
+after the first, unchanged pixels are transparent, so a frame costs about what its
+new strokes cost.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .svg import export_size
 DEFAULT_FPS = 12
 DEFAULT_SECONDS = 4.0
 DEFAULT_HOLD = 1.5
+TRANSPARENT = 255  # palette index of "unchanged since the previous frame" (254 colours + background use 0..254)
 
 
 def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: int | None = None) -> list[int]:
@@ -71,9 +73,15 @@ def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAU
     colours = np.concatenate([colours, rgb[0][:1, 0]])
     pal = torch.from_numpy(colours).float()
     flat_palette = colours.reshape(-1).tolist() + [0] * (768 - colours.size)
-    pal_frames = []
+    pal_frames, prev = [], None
     for arr in rgb:  # exact nearest palette colour (Pillow's own mapping is approximate)
         idx = torch.cdist(torch.from_numpy(arr).reshape(-1, 3).float(), pal).argmin(1).to(torch.uint8)
+        if prev is not None:  # pixels that did not change are transparent: they keep the last frame's
+            keep = idx == prev
+            prev = idx.clone()
+            idx[keep] = TRANSPARENT
+        else:
+            prev = idx.clone()
         im = Image.frombytes("P", (arr.shape[1], arr.shape[0]), idx.numpy().tobytes())
         im.putpalette(flat_palette)
         pal_frames.append(im)
@@ -81,7 +89,7 @@ def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAU
     durations = [step_ms] * (len(pal_frames) - 1) + [max(step_ms, round(1000 * hold))]
     buf = io.BytesIO()
     pal_frames[0].save(buf, format="GIF", save_all=True, append_images=pal_frames[1:], duration=durations,
-                       loop=loop, disposal=1, optimize=False)
+                       loop=loop, disposal=1, optimize=False, transparency=TRANSPARENT)
     return buf.getvalue()
 
 
