@@ -243,9 +243,11 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
             length = seconds if spf is None else len(strokes) / spf / fps
             save_svg(strokes, p, size=size, background=bg, animate=length)
             continue
-        save = save_gif if p.suffix.lower() == ".gif" else save_mp4
-        save(strokes, p, size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold,
-             loop=loop, background=bg)
+        timing = dict(size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold, background=bg)
+        if p.suffix.lower() == ".gif":
+            save_gif(strokes, p, loop=loop, **timing)
+        else:
+            save_mp4(strokes, p, **timing)
 
 
 def _load_strokes(path: str):

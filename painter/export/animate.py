@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..io import atomic_write_bytes, fit_background, to_uint8
+from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size
@@ -58,14 +58,19 @@ def frames(strokes: StrokeSet, counts: list[int], size: int | None = None, backg
             yield render(strokes[:c], h, w, background=background)
 
 
+def _schedule(n_strokes: int, fps: float, seconds: float | None, strokes_per_frame: int | None) -> list[int]:
+    """Strokes per frame for ``seconds`` of painting at ``fps`` (or ``strokes_per_frame``)."""
+    if fps <= 0:
+        raise ValueError("fps must be > 0")
+    n_frames = None if strokes_per_frame is not None else max(2, math.ceil(fps * (seconds or DEFAULT_SECONDS)) + 1)
+    return frame_counts(n_strokes, n_frames, strokes_per_frame)
+
+
 def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAULT_FPS,
               seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
               hold: float = DEFAULT_HOLD, loop: int = 0, background=None) -> bytes:
     """An animated GIF of ``strokes`` being painted (see module docstring)."""
-    if fps <= 0:
-        raise ValueError("fps must be > 0")
-    n_frames = None if strokes_per_frame is not None else max(2, math.ceil(fps * (seconds or DEFAULT_SECONDS)) + 1)
-    counts = frame_counts(len(strokes), n_frames, strokes_per_frame)
+    counts = _schedule(len(strokes), fps, seconds, strokes_per_frame)
     rgb = [to_uint8(f) for f in frames(strokes, counts, size, background)]
     # one palette for all frames: the finished painting's colours plus the exact background
     final = Image.fromarray(rgb[-1]).quantize(colors=254, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
@@ -76,12 +81,10 @@ def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAU
     pal_frames, prev = [], None
     for arr in rgb:  # exact nearest palette colour (Pillow's own mapping is approximate)
         idx = torch.cdist(torch.from_numpy(arr).reshape(-1, 3).float(), pal).argmin(1).to(torch.uint8)
+        current = idx.clone()
         if prev is not None:  # pixels that did not change are transparent: they keep the last frame's
-            keep = idx == prev
-            prev = idx.clone()
-            idx[keep] = TRANSPARENT
-        else:
-            prev = idx.clone()
+            idx[idx == prev] = TRANSPARENT
+        prev = current
         im = Image.frombytes("P", (arr.shape[1], arr.shape[0]), idx.numpy().tobytes())
         im.putpalette(flat_palette)
         pal_frames.append(im)
@@ -100,27 +103,19 @@ def save_gif(strokes: StrokeSet, path: str | Path, **kw) -> None:
 
 def save_mp4(strokes: StrokeSet, path: str | Path, *, size: int | None = None, fps: float = DEFAULT_FPS,
              seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
-             hold: float = DEFAULT_HOLD, background=None, **_ignored) -> None:
+             hold: float = DEFAULT_HOLD, background=None) -> None:
     """An H.264 MP4 of ``strokes`` being painted, through imageio-ffmpeg (its wheel
-    ships ffmpeg). Written to a temporary file and renamed, like every output."""
-    import os
-    import tempfile
-
+    ships ffmpeg); written atomically like every output."""
     import imageio_ffmpeg
 
-    if fps <= 0:
-        raise ValueError("fps must be > 0")
-    n_frames = None if strokes_per_frame is not None else max(2, math.ceil(fps * (seconds or DEFAULT_SECONDS)) + 1)
-    counts = frame_counts(len(strokes), n_frames, strokes_per_frame)
+    counts = _schedule(len(strokes), fps, seconds, strokes_per_frame)
     counts += [counts[-1]] * max(0, round(hold * fps) - 1)  # hold the finished painting
     h, w = export_size(strokes, size)
     he, we = h + h % 2, w + w % 2  # H.264 with yuv420p needs even sides
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".mp4", dir=p.parent if str(p.parent) else ".")
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         writer = imageio_ffmpeg.write_frames(tmp, (we, he), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
-                                             macro_block_size=1, quality=8, ffmpeg_log_level="error")
+                                             macro_block_size=1, quality=8, ffmpeg_log_level="error",
+                                             output_params=["-f", "mp4"])
         writer.send(None)
         for f in frames(strokes, counts, size, background):
             arr = to_uint8(f)
@@ -128,12 +123,6 @@ def save_mp4(strokes: StrokeSet, path: str | Path, *, size: int | None = None, f
                 arr = np.pad(arr, ((0, he - h), (0, we - w), (0, 0)), mode="edge")
             writer.send(np.ascontiguousarray(arr))
         writer.close()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def gif_frames(path: str | Path) -> list[np.ndarray]:
