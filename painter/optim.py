@@ -27,6 +27,25 @@ class Adam:
             p.grad = None
 
     @torch.no_grad()
+    def safe_step(self, loss: torch.Tensor) -> bool:
+        """:meth:`step` guarded against numerical trouble: when the loss or a gradient
+        is not finite, or the step would make a parameter non-finite, the parameters and
+        moments are left as they were, the learning rates are halved, and False is
+        returned. The painting never holds a NaN."""
+        ok = bool(torch.isfinite(loss)) and all(p.grad is None or bool(torch.isfinite(p.grad).all())
+                                                 for p in self.params)
+        if ok:
+            saved = [(p.clone(), m.clone(), v.clone()) for p, m, v in zip(self.params, self.m, self.v)]
+            self.step()
+            if all(bool(torch.isfinite(p).all()) for p in self.params):
+                return True
+            for p, m, v, (p0, m0, v0) in zip(self.params, self.m, self.v, saved):
+                p.copy_(p0), m.copy_(m0), v.copy_(v0)
+            self.t -= 1
+        self.lrs = [lr * 0.5 for lr in self.lrs]
+        return False
+
+    @torch.no_grad()
     def step(self) -> None:
         self.t += 1
         c1 = 1 - self.b1**self.t

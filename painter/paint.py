@@ -173,6 +173,7 @@ def paint(
     bounds = torch.zeros(0, 5, device=dev)  # per stroke: width min/max, opacity min/max, max length
     frozen = torch.zeros(0, dtype=torch.bool, device=dev)  # colour kept (dark contour / hatching layers)
     history: list[float] = []
+    notices: list[str] = []  # numerical trouble met (and handled) during the run
     bar = _progress(steps, progress)
     current = bg.view(3, 1, 1).expand(3, H, W)
     step = 0
@@ -225,11 +226,12 @@ def paint(
             if perceptual is not None:
                 loss = loss + perceptual(img)
             loss.backward()
-            opt.step()
+            if not opt.safe_step(loss):
+                notices.append(f"non-finite loss or gradient at step {step + 1}: step undone, learning rates halved")
             with torch.no_grad():
                 _project(pts, wid, col, opa, bounds, H, W)
                 col[frozen] = fixed_col
-            history.append(float(loss.detach()))
+            history.append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
             step += 1
             bar.set_description(f"layer {k + 1}/{len(layers)}")
             bar.set_postfix(loss=f"{history[-1]:.4f}", refresh=False)
@@ -252,6 +254,8 @@ def paint(
                                            bg.view(3, 1, 1).expand(3, H, W))
     result.meta.update({"size": int(S), "seed": seed, "strokes": n_total, "steps": steps, "style": st.name,
                         "neural_style": perceptual is not None})
+    if notices:
+        result.meta["numerical_notices"] = notices[:20]
     if style_history:
         result.meta["style_loss"] = {"start": round(style_history[0], 6), "end": round(style_history[-1], 6)}
     return PaintResult(result, current.contiguous(), target, history, style_history)

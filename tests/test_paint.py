@@ -62,3 +62,19 @@ def test_callback_sees_every_step_and_can_stop():
 
     paint(_target(32), strokes=20, size=32, steps=30, callback=cb)
     assert seen == list(range(1, 8))
+
+
+def test_nan_in_the_loss_is_rolled_back():
+    """A step whose loss turns NaN is undone (learning rates halved); no stroke holds NaN."""
+    calls = {"n": 0}
+
+    def sometimes_nan(image, target):
+        calls["n"] += 1
+        return image.sum() * float("nan") if calls["n"] in (3, 7) else image.sum() * 0
+
+    r = paint(_target(32), strokes=20, size=32, steps=12, losses=[sometimes_nan])
+    s = r.strokes
+    for t in (s.points, s.widths, s.colors, s.opacity):
+        assert torch.isfinite(t).all()
+    assert len(s.meta["numerical_notices"]) == 2
+    assert sum(1 for h in r.history if h != h) == 2  # the two NaN steps are recorded as such
