@@ -43,6 +43,20 @@ def flow_angles(target: torch.Tensor, mode: str, sigma: float, generator: torch.
     return 0.5 * torch.atan2(vy, vx)
 
 
+def stroke_points(centre: torch.Tensor, angle: torch.Tensor, length: float, bend: torch.Tensor | None = None
+                  ) -> torch.Tensor:
+    """[n,4,2] control points of strokes ``length`` long through ``centre`` [n,2] at
+    ``angle`` [n]; ``bend`` [n] moves the two inner control points across the stroke
+    by that much (a gentle arc)."""
+    d = torch.stack([angle.cos(), angle.sin()], -1)
+    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5], dtype=centre.dtype)
+    points = centre[:, None] + t[None, :, None] * length * d[:, None]
+    if bend is not None:
+        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
+        points[:, 1:3] += bend[:, None, None] * nrm[:, None]
+    return points
+
+
 def place_strokes(
     target: torch.Tensor,
     current: torch.Tensor,
@@ -104,13 +118,8 @@ def place_strokes(
     ang = theta[cy, cx].float()
     jitter = (torch.rand(n, 2, generator=generator) - 0.5)
     centre = torch.stack([cx.float(), cy.float()], -1) + 0.5 + jitter
-    d = torch.stack([ang.cos(), ang.sin()], -1)
-    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5])
-    points = centre[:, None] + t[None, :, None] * length * d[:, None]
-    if bend:
-        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
-        off = bend * length * (2 * torch.rand(n, generator=generator) - 1)
-        points[:, 1:3] += off[:, None, None] * nrm[:, None]
+    off = bend * length * (2 * torch.rand(n, generator=generator) - 1) if bend else None
+    points = stroke_points(centre, ang, length, off)
     widths = torch.tensor([float(width), float(width) * taper]).expand(n, 2).clone()
     colors = colour_src[:, cy, cx].t().contiguous()
     opa = torch.full((n,), float(opacity))

@@ -117,6 +117,13 @@ class StrokeSet:
         p = self.points
         return 0.125 * (p[:, 0] + 3 * p[:, 1] + 3 * p[:, 2] + p[:, 3])
 
+    def _centre_pixels(self, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Column and row of each stroke's centre in an h x w raster covering the canvas."""
+        c = self.centres()
+        x = (c[:, 0] / self.canvas[0] * w).long().clamp(0, w - 1)
+        y = (c[:, 1] / self.canvas[1] * h).long().clamp(0, h - 1)
+        return x, y
+
     def select_layers(self, layers) -> "StrokeSet":
         """The strokes of the given layer indices (an int or an iterable), in paint order."""
         wanted = torch.as_tensor([layers] if isinstance(layers, int) else list(layers), device=self.layer.device)
@@ -126,10 +133,7 @@ class StrokeSet:
         """The strokes whose centre lies where ``mask`` ([H,W] bool or 0/1, covering the
         canvas) is true."""
         m = torch.as_tensor(mask, device=self.device).bool()
-        h, w = m.shape
-        c = self.centres()
-        x = (c[:, 0] / self.canvas[0] * w).long().clamp(0, w - 1)
-        y = (c[:, 1] / self.canvas[1] * h).long().clamp(0, h - 1)
+        x, y = self._centre_pixels(*m.shape)
         return self[m[y, x]]
 
     def by_size(self, min_width: float = 0.0, max_width: float = math.inf) -> "StrokeSet":
@@ -191,10 +195,7 @@ class StrokeSet:
         """Every stroke takes the colour of ``image`` ([3,H,W] in [0,1], covering the
         canvas) under its centre."""
         img = torch.as_tensor(image, device=self.device)
-        _, h, w = img.shape
-        c = self.centres()
-        x = (c[:, 0] / self.canvas[0] * w).long().clamp(0, w - 1)
-        y = (c[:, 1] / self.canvas[1] * h).long().clamp(0, h - 1)
+        x, y = self._centre_pixels(*img.shape[1:])
         return self._replace(colors=img[:, y, x].t().to(self.colors.dtype).clamp(0, 1))
 
     def jitter(self, position: float = 0.0, color: float = 0.0, seed: int = 0) -> "StrokeSet":

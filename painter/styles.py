@@ -206,6 +206,7 @@ def curl_angles(h: int, w: int, sigma: float, generator: torch.Generator) -> tor
 def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
     """Render the preset's exemplar: ``style.exemplar_strokes`` strokes of its brush,
     in its palette, along its flow field, over its background. [3,size,size]."""
+    from .init import stroke_points
     from .render import render
     from .strokes import StrokeSet
 
@@ -226,13 +227,8 @@ def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
     length = max(width * b.aspect, 1e-3)
     c = torch.rand(n, 2, generator=g) * size
     ci = c.long().clamp(0, size - 1)
-    ang = angles[ci[:, 1], ci[:, 0]]
-    d = torch.stack([ang.cos(), ang.sin()], -1)
-    nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
-    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5])
-    pts = c[:, None] + t[None, :, None] * length * d[:, None]
     bend = b.bend * length * (torch.rand(n, generator=g) - 0.5) * 2
-    pts[:, 1:3] += bend[:, None, None] * nrm[:, None]
+    pts = stroke_points(c, angles[ci[:, 1], ci[:, 0]], length, bend)
     wid = torch.stack([torch.full((n,), width), torch.full((n,), width * b.taper)], -1)
     jitter = 0.06 * (1 - min(1.0, style.palette_snap)) * torch.randn(n, 3, generator=g)
     colors = (field[:, ci[:, 1], ci[:, 0]].t() + jitter).clamp(0, 1)
