@@ -38,7 +38,7 @@ def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...]) -> list[Pa
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
             _fail(f"{o}: output directory {str(parent)!r} does not exist")
-        if not os.access(parent, os.W_OK):
+        if not _writable(parent):
             _fail(f"{o}: output directory {str(parent)!r} is not writable")
         if p.is_dir():
             _fail(f"{o}: is a directory")
@@ -46,6 +46,20 @@ def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...]) -> list[Pa
             _fail(f"{o}: output would overwrite the input")
         paths.append(p)
     return paths
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried: permissions, read-only
+    file systems and root all answer truly)."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".painter-probe.", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(tmp)
+    return True
 
 
 def _device_option(f):
@@ -59,7 +73,7 @@ def _device_option(f):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Turn photos into paintings made of real vector brushstrokes."""
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "argv": sys.argv[1:] if ctx.obj is None else ctx.obj.get("argv", [])}
 
 
 @cli.command()
@@ -86,11 +100,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Size of the style image relative to the canvas (texture scale).")
 @click.option("--weights", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
               help="VGG19 weights file (else $PAINTER_VGG_WEIGHTS, the torch hub cache, or a download).")
+@click.option("--checkpoint-every", type=click.IntRange(0), default=0, show_default=True, metavar="N",
+              help="Also save a checkpoint every N steps (0: only on Ctrl-C/SIGTERM). It is written next to the "
+                   "first output (OUTPUT.ckpt) and removed when the run completes.")
+@click.option("--resume", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="CHECKPOINT",
+              help="Go on from the checkpoint of an interrupted run (same PHOTO and options).")
 @_device_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def paint(photo, style, outputs, strokes, size, steps, seed, style_weight, content_weight, preserve_color,
-          style_scale, weights, device, quiet) -> None:
-    """Paint PHOTO with brushstrokes."""
+@click.pass_context
+def paint(ctx, photo, style, outputs, strokes, size, steps, seed, style_weight, content_weight, preserve_color,
+          style_scale, weights, checkpoint_every, resume, device, quiet) -> None:
+    """Paint PHOTO with brushstrokes.
+
+    Ctrl-C (or SIGTERM) finishes the step under way, saves a checkpoint next to the
+    first output and exits with status 130; run the same command with --resume
+    CHECKPOINT to go on.
+    """
     from .export import export
     from .io import load_image
     from .paint import paint as run_paint
@@ -103,17 +128,50 @@ def paint(photo, style, outputs, strokes, size, steps, seed, style_weight, conte
     paths = _check_outputs(outputs, (photo,))
     if weights is not None and not Path(weights).is_file():
         _fail(f"{weights}: no such weights file")
+    if resume is not None and not Path(resume).is_file():
+        _fail(f"{resume}: no such checkpoint file")
+    ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
-                       style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
-                       style_scale=style_scale, weights=weights, progress=not quiet)
+    from .checkpoint import Interrupted
+
+    try:
+        result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
+                           style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
+                           style_scale=style_scale, weights=weights, progress=not quiet, checkpoint=ckpt,
+                           checkpoint_every=checkpoint_every, resume=resume)
+    except Interrupted as e:
+        click.echo(f"painter: {e}; resume with: {_resume_command(ctx, e.checkpoint)}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     result.strokes.meta["input"] = Path(photo).name
+    result.strokes.meta["options"] = _recorded_options(ctx)
     for p in paths:
         export(result.strokes, p, image=result.image)
+    ckpt.unlink(missing_ok=True)  # the run is complete: its checkpoint is of no more use
     if not quiet:
         click.echo(f"painted {len(result.strokes)} strokes ({st.name}), PSNR {result.psnr:.2f} dB -> "
                    + ", ".join(str(p) for p in paths), err=True)
+
+
+def _recorded_options(ctx: click.Context) -> dict:
+    """Every option of the command as run (defaults included), for the output's metadata."""
+    skip = {"outputs", "quiet", "resume", "checkpoint_every"}
+    return {k: v for k, v in ctx.params.items() if k not in skip}
+
+
+def _resume_command(ctx: click.Context, checkpoint) -> str:
+    """The command line that goes on from ``checkpoint``: this one, with --resume."""
+    import shlex
+
+    args = list(ctx.obj.get("argv", []))
+    for i, a in enumerate(args):
+        if a == "--resume" and i + 1 < len(args):
+            del args[i:i + 2]
+            break
+        if a.startswith("--resume="):
+            del args[i]
+            break
+    return shlex.join(["painter", *args, "--resume", str(checkpoint)])
 
 
 def _resolve_style(name: str):
@@ -290,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="painter", standalone_mode=False)
+        cli.main(args=args, prog_name="painter", standalone_mode=False, obj={"argv": list(args)})
     except click.exceptions.Abort:
         click.echo("painter: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -9,6 +9,7 @@ no reader ever sees a half-written file.
 """
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from contextlib import contextmanager
@@ -122,7 +123,9 @@ def atomic_output(path: str | Path):
     ends without error it is renamed onto ``path`` (a complete file or none at all),
     otherwise removed."""
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    folder = p.parent if str(p.parent) else Path(".")
+    _remove_stale_temps(folder, p.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         os.chmod(tmp, 0o666 & ~_umask())
@@ -134,6 +137,25 @@ def atomic_output(path: str | Path):
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove the temporary files of earlier writes of ``name`` whose process is gone
+    (killed with SIGKILL or by a power cut before it could clean up)."""
+    for tmp in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        pid = tmp.name[len(name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

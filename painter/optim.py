@@ -22,6 +22,19 @@ class Adam:
         self.m = [torch.zeros_like(p) for p in params]
         self.v = [torch.zeros_like(p) for p in params]
 
+    def state_dict(self) -> dict:
+        """Step count, learning rates and moments (for checkpoints)."""
+        return {"t": self.t, "lrs": list(self.lrs), "m": [m.detach().clone() for m in self.m],
+                "v": [v.detach().clone() for v in self.v]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.t, self.lrs = int(state["t"]), [float(lr) for lr in state["lrs"]]
+        for mine, theirs in ((self.m, state["m"]), (self.v, state["v"])):
+            if [tuple(a.shape) for a in mine] != [tuple(b.shape) for b in theirs]:
+                raise ValueError("optimizer state does not match the parameters")
+            for a, b in zip(mine, theirs):
+                a.copy_(b)
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None

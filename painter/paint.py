@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from .checkpoint import Interrupted, deferred_interrupts, fingerprint, load_checkpoint, save_checkpoint
 from .color import srgb_to_lab, transfer_colors
 from .imageops import gaussian_blur, luminance, psnr
 from .init import flow_angles, place_strokes
@@ -101,6 +102,9 @@ def paint(
     notice: Callable[[str], None] | None = None,
     mask: torch.Tensor | None = None,
     losses: Sequence[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = (),
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 0,
+    resume: str | Path | None = None,
 ) -> PaintResult:
     """Paint ``image`` (a path or a [3,H,W] tensor in [0,1]) with brushstrokes.
 
@@ -121,6 +125,12 @@ def paint(
     centre lies in it, ready to compose with ``StrokeSet.cat``. ``losses``: extra
     terms ``fn(image, target) -> scalar tensor`` added to the loss every step
     (``image`` is the differentiable render, ``target`` the photo at that size).
+
+    ``checkpoint``: a file to keep the run's state in: written every
+    ``checkpoint_every`` steps (0: never) and when SIGINT/SIGTERM arrives, after the
+    step under way; then :class:`~painter.checkpoint.Interrupted` is raised.
+    ``resume``: a checkpoint of this same run (same image and options) to go on
+    from; the result is the one the uninterrupted run gives.
     """
     st = load_style(style)
     if strokes is not None and strokes < 1:
@@ -158,93 +168,115 @@ def paint(
     palette = torch.tensor(st.palette, device=dev) if st.palette else None
     snap = 0.0 if preserve_color or palette is None else st.palette_snap
     sw = st.structure_weight if structure_weight is None else structure_weight
-    style_history: list[float] = []
-    perceptual = _perceptual(st, target, dev, style_weight, content_weight, preserve_color, style_scale, weights,
-                             notice, style_history)
-
     layers = layers or st.layers or DEFAULT_LAYERS
     counts = _split(n_total, [l.fraction for l in layers])
     step_counts = _split(steps, [l.steps for l in layers])
-    pts = torch.zeros(0, 4, 2, device=dev)
-    wid = torch.zeros(0, 2, device=dev)
-    col = torch.zeros(0, 3, device=dev)
-    opa = torch.zeros(0, device=dev)
-    lay = torch.zeros(0, dtype=torch.long, device=dev)
-    bounds = torch.zeros(0, 5, device=dev)  # per stroke: width min/max, opacity min/max, max length
-    frozen = torch.zeros(0, dtype=torch.bool, device=dev)  # colour kept (dark contour / hatching layers)
-    history: list[float] = []
-    notices: list[str] = []  # numerical trouble met (and handled) during the run
-    bar = _progress(steps, progress)
-    current = bg.view(3, 1, 1).expand(3, H, W)
-    step = 0
-    stop = False
+    fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(layers),
+                     style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
+                     style_scale=style_scale, structure_weight=sw,
+                     mask=None if region is None else fingerprint(region))
+    state = _fresh_state(dev)
+    if resume is not None:
+        state = _resume_state(load_checkpoint(resume, fp, dev), gen)
+    style_history: list[float] = state["style_history"]
+    perceptual = _perceptual(st, target, dev, style_weight, content_weight, preserve_color, style_scale, weights,
+                             notice, style_history)
+    notices: list[str] = state["notices"]
+    bar = _progress(steps, progress, initial=state["step"])
     dark = palette[srgb_to_lab(palette)[:, 0].argmin()] if palette is not None else torch.full((3,), 0.1, device=dev)
-    for k, (layer, n_k, steps_k) in enumerate(zip(layers, counts, step_counts)):
-        if n_k == 0 or stop:
-            continue
-        brush = layer.brush or st.brush
-        aspect = max(brush.aspect, 1.0)
-        width = min(brush.max_width_px, brush.width_scale * math.sqrt(layer.coverage * H * W / (aspect * n_k)))
-        length = width * brush.aspect
-        angles = flow_angles(target, layer.flow or st.flow, max(1.0, width), gen, st.curl,
-                             st.hatch_angle if layer.hatch_angle is None else layer.hatch_angle)
-        aim = goal if region is None else goal * region + current * (1 - region)  # no error outside the region
-        new = place_strokes(aim, current, n_k, width, max(length, 0.01), gen, angles=angles, taper=brush.taper,
-                            bend=brush.bend, opacity=brush.opacity[1])
-        if layer.dark:
-            new["colors"] = dark.expand(n_k, 3).clone()
-        pts = torch.cat([pts, new["points"]])
-        wid = torch.cat([wid, new["widths"]])
-        col = torch.cat([col, new["colors"]])
-        opa = torch.cat([opa, new["opacity"]])
-        lay = torch.cat([lay, torch.full((n_k,), k, dtype=torch.long, device=dev)])
-        w_hi = min(brush.max_width_px, brush.growth * width, 0.5 * S)
-        b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * length + 1.0], device=dev)
-        bounds = torch.cat([bounds, b_k.expand(n_k, 5)])
-        frozen = torch.cat([frozen, torch.full((n_k,), layer.dark, device=dev)])
-        scale = layer.scale if min(H, W) * layer.scale >= 32 else 1.0
-        tgt_k = goal if scale == 1.0 else resize_longer(goal, max(1, round(S * scale)))
-        h_k, w_k = tgt_k.shape[1:]
-        bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
-        sigma_k = st.blur * max(h_k, w_k) / DEFAULT_SIZE
-        if sigma_k > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
-            tgt_k = gaussian_blur(tgt_k, sigma_k)
-        region_k = None if region is None else torch.nn.functional.interpolate(region[None], size=(h_k, w_k))[0]
-        photo_k = target if (h_k, w_k) == (H, W) else resize_longer(target, max(h_k, w_k))
-        params = [p.requires_grad_() for p in (pts, wid, col, opa)]
-        opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
-        fixed_col = col.detach()[frozen].clone()
-        for _ in range(steps_k):
-            opt.zero_grad()
-            img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
-            seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img
-            loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw, region_k)
-            for extra in losses:
-                loss = loss + extra(img, photo_k)
-            if snap:
-                loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
-            if perceptual is not None:
-                loss = loss + perceptual(img)
-            loss.backward()
-            if not opt.safe_step(loss):
-                notices.append(f"non-finite loss or gradient at step {step + 1}: step undone, learning rates halved")
-            with torch.no_grad():
-                _project(pts, wid, col, opa, bounds, H, W)
-                col[frozen] = fixed_col
-            history.append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
-            step += 1
-            bar.set_description(f"layer {k + 1}/{len(layers)}")
-            bar.set_postfix(loss=f"{history[-1]:.4f}", refresh=False)
-            bar.update(1)
-            if callback is not None:
-                snap_set = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
-                if callback(step, snap_set, img.detach()) is False:
-                    stop = True
-                    break
-        for p in (pts, wid, col, opa):
-            p.requires_grad_(False)
-        with torch.no_grad():
-            current = render_stroke_params(pts / S, wid / S, col, opa, canvas, H, W, bg.view(3, 1, 1).expand(3, H, W))
+
+    def save(at_layer: int, layer_step: int, opt: Adam) -> None:
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, {**state, "fingerprint": fp, "layer": at_layer, "layer_step": layer_step,
+                                         "adam": opt.state_dict(), "rng": gen.get_state(),
+                                         "options": {"strokes": n_total, "steps": steps, "seed": seed,
+                                                     "size": int(S), "style": st.name}})
+
+    t = state["tensors"]
+    stop = False
+    with deferred_interrupts(checkpoint is not None) as interrupted:
+        for k, (layer, n_k, steps_k) in enumerate(zip(layers, counts, step_counts)):
+            if n_k == 0 or stop or k < state["layer"]:
+                continue
+            brush = layer.brush or st.brush
+            aspect = max(brush.aspect, 1.0)
+            width = min(brush.max_width_px, brush.width_scale * math.sqrt(layer.coverage * H * W / (aspect * n_k)))
+            length = width * brush.aspect
+            if k > state["layer"] or state["layer_step"] < 0:  # the layer's strokes are not placed yet
+                with torch.no_grad():
+                    current = render_stroke_params(t["pts"] / S, t["wid"] / S, t["col"], t["opa"], canvas, H, W,
+                                                   bg.view(3, 1, 1).expand(3, H, W))
+                angles = flow_angles(target, layer.flow or st.flow, max(1.0, width), gen, st.curl,
+                                     st.hatch_angle if layer.hatch_angle is None else layer.hatch_angle)
+                aim = goal if region is None else goal * region + current * (1 - region)  # no error outside
+                new = place_strokes(aim, current, n_k, width, max(length, 0.01), gen, angles=angles,
+                                    taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
+                if layer.dark:
+                    new["colors"] = dark.expand(n_k, 3).clone()
+                w_hi = min(brush.max_width_px, brush.growth * width, 0.5 * S)
+                b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * length + 1.0], device=dev)
+                added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
+                         "lay": torch.full((n_k,), k, dtype=torch.long, device=dev), "bounds": b_k.expand(n_k, 5),
+                         "frozen": torch.full((n_k,), layer.dark, device=dev)}
+                t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+                state["layer_step"] = 0
+            first = state["layer_step"] if k == state["layer"] else 0
+            scale = layer.scale if min(H, W) * layer.scale >= 32 else 1.0
+            tgt_k = goal if scale == 1.0 else resize_longer(goal, max(1, round(S * scale)))
+            h_k, w_k = tgt_k.shape[1:]
+            bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
+            sigma_k = st.blur * max(h_k, w_k) / DEFAULT_SIZE
+            if sigma_k > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
+                tgt_k = gaussian_blur(tgt_k, sigma_k)
+            region_k = None if region is None else torch.nn.functional.interpolate(region[None], size=(h_k, w_k))[0]
+            photo_k = target if (h_k, w_k) == (H, W) else resize_longer(target, max(h_k, w_k))
+            pts, wid, col, opa = params = [t[key].requires_grad_() for key in ("pts", "wid", "col", "opa")]
+            frozen = t["frozen"]
+            opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
+            if "adam" in state:  # resumed inside this layer
+                opt.load_state_dict(state.pop("adam"))
+            fixed_col = col.detach()[frozen].clone()
+            for j in range(first, steps_k):
+                if interrupted:
+                    save(k, j, opt)
+                    bar.close()
+                    raise Interrupted(state["step"], steps, Path(checkpoint), interrupted.signum)
+                opt.zero_grad()
+                img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
+                seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img
+                loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw, region_k)
+                for extra in losses:
+                    loss = loss + extra(img, photo_k)
+                if snap:
+                    loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
+                if perceptual is not None:
+                    loss = loss + perceptual(img)
+                loss.backward()
+                if not opt.safe_step(loss):
+                    notices.append(f"non-finite loss or gradient at step {state['step'] + 1}: "
+                                   "step undone, learning rates halved")
+                with torch.no_grad():
+                    _project(pts, wid, col, opa, t["bounds"], H, W)
+                    col[frozen] = fixed_col
+                state["history"].append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
+                state["step"] += 1
+                bar.set_description(f"layer {k + 1}/{len(layers)}")
+                bar.set_postfix(loss=f"{state['history'][-1]:.4f}", refresh=False)
+                bar.update(1)
+                if checkpoint_every and state["step"] % checkpoint_every == 0:
+                    save(k, j + 1, opt)
+                if callback is not None:
+                    snap_set = _strokeset(pts, wid, col, opa, t["lay"], S, canvas, bg)
+                    if callback(state["step"], snap_set, img.detach()) is False:
+                        stop = True
+                        break
+            for p in params:
+                p.requires_grad_(False)
+            state["layer"], state["layer_step"] = k + 1, -1
+    pts, wid, col, opa, lay = (t[key] for key in ("pts", "wid", "col", "opa", "lay"))
+    with torch.no_grad():
+        current = render_stroke_params(pts / S, wid / S, col, opa, canvas, H, W, bg.view(3, 1, 1).expand(3, H, W))
+    history = state["history"]
     bar.close()
     result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
     if region is not None:
@@ -259,6 +291,27 @@ def paint(
     if style_history:
         result.meta["style_loss"] = {"start": round(style_history[0], 6), "end": round(style_history[-1], 6)}
     return PaintResult(result, current.contiguous(), target, history, style_history)
+
+
+def _fresh_state(dev: torch.device) -> dict:
+    """The state of a run before its first stroke (what a checkpoint holds, less the
+    optimizer and random generator)."""
+    z = lambda *shape, **kw: torch.zeros(*shape, device=dev, **kw)  # noqa: E731
+    tensors = {"pts": z(0, 4, 2), "wid": z(0, 2), "col": z(0, 3), "opa": z(0), "lay": z(0, dtype=torch.long),
+               # per stroke: width min/max, opacity min/max, max length; colour kept (dark layers)
+               "bounds": z(0, 5), "frozen": z(0, dtype=torch.bool)}
+    return {"tensors": tensors, "layer": 0, "layer_step": -1, "step": 0, "history": [], "style_history": [],
+            "notices": []}
+
+
+def _resume_state(doc: dict, gen: torch.Generator) -> dict:
+    """The run state stored in a checkpoint (see painter.checkpoint); restores ``gen``."""
+    gen.set_state(doc["rng"])
+    state = {key: doc[key] for key in ("tensors", "layer", "layer_step", "step", "history", "style_history",
+                                       "notices")}
+    if state["layer_step"] >= 0:
+        state["adam"] = doc["adam"]
+    return state
 
 
 def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_color, style_scale, weights, notice,
@@ -379,14 +432,16 @@ class _LineLog(_NoBar):
         print(f"{self.desc}: step {self.n}/{self.total} {extra}", file=sys.stderr, flush=True)
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int, enabled: bool, initial: int = 0):
     """A progress bar (stage, step, loss, eta) on a terminal, stage lines in logs."""
     import sys
 
     if not enabled:
         return _NoBar()
     if not sys.stderr.isatty():
-        return _LineLog(total)
+        bar = _LineLog(total)
+        bar.n = initial
+        return bar
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="step", dynamic_ncols=True, leave=False)
+    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, leave=False)
