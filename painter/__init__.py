@@ -9,10 +9,11 @@
 from . import export
 from .io import load_image, save_png
 from .paint import PaintResult, paint
+from .paths import PathSet
 from .render import render
 from .strokes import StrokeSet
 from .styles import Style, list_styles, load_style
 
-__all__ = ["PaintResult", "StrokeSet", "Style", "export", "list_styles", "load_image", "load_style", "paint", "render",
+__all__ = ["PaintResult", "PathSet", "StrokeSet", "Style", "export", "list_styles", "load_image", "load_style", "paint", "render",
            "save_png"]
 __version__ = "0.1.0"

@@ -19,24 +19,21 @@ Shapes (N strokes):
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
+
+from .fileformat import check_canvas_background, check_header, f32_rows, read_document
+from .tensorset import TensorSet
 
 FORMAT = "painter.strokes"
 VERSION = 1
+WHAT = "painter stroke file"
 
 _FIELDS = ("points", "widths", "colors", "opacity", "layer")
-
-
-def _f32(v: float) -> float:
-    """The shortest decimal that rounds back to the same float32 (so JSON round-trips exactly)."""
-    return float(repr(np.float32(v)).removeprefix("np.float32(").removesuffix(")"))
 
 
 class StrokeFileError(ValueError):
@@ -44,7 +41,12 @@ class StrokeFileError(ValueError):
 
 
 @dataclass
-class StrokeSet:
+class StrokeSet(TensorSet):
+    FIELDS = _FIELDS
+    FLOAT_FIELDS = ("points", "widths", "colors", "opacity")
+    FORMAT = FORMAT
+    VERSION = VERSION
+
     points: torch.Tensor
     widths: torch.Tensor
     colors: torch.Tensor
@@ -56,38 +58,12 @@ class StrokeSet:
 
     def __post_init__(self) -> None:
         n = self.points.shape[0]
-        if self.points.shape != (n, 4, 2):
-            raise ValueError(f"points must be [N,4,2], got {list(self.points.shape)}")
-        for name, shape in (("widths", (n, 2)), ("colors", (n, 3)), ("opacity", (n,)), ("layer", (n,))):
-            got = tuple(getattr(self, name).shape)
-            if got != shape:
-                raise ValueError(f"{name} must be {list(shape)}, got {list(got)}")
-        # float32-exact, like the tensors, so that a saved file loads back identical
-        self.canvas = (_f32(self.canvas[0]), _f32(self.canvas[1]))
-        self.background = tuple(_f32(c) for c in self.background)  # type: ignore[assignment]
+        self._check([("points", (n, 4, 2)), ("widths", (n, 2)), ("colors", (n, 3)), ("opacity", (n,)),
+                     ("layer", (n,))])
 
-    # -- basics ---------------------------------------------------------------------
+    # -- basics (to, detach, equal, device: TensorSet) ---------------------------------
     def __len__(self) -> int:
         return self.points.shape[0]
-
-    @property
-    def device(self) -> torch.device:
-        return self.points.device
-
-    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "StrokeSet":
-        def conv(t: torch.Tensor, float_: bool) -> torch.Tensor:
-            return t.to(device=device, dtype=dtype if float_ and dtype is not None else t.dtype)
-
-        return self._replace(**{f: conv(getattr(self, f), f != "layer") for f in _FIELDS})
-
-    def detach(self) -> "StrokeSet":
-        return self._replace(**{f: getattr(self, f).detach().clone() for f in _FIELDS})
-
-    def _replace(self, **kw: Any) -> "StrokeSet":
-        d = {f: getattr(self, f) for f in _FIELDS}
-        d.update(canvas=self.canvas, background=self.background, meta=dict(self.meta))
-        d.update(kw)
-        return StrokeSet(**d)
 
     def __getitem__(self, idx: Any) -> "StrokeSet":
         """Select strokes by index, slice or boolean mask (paint order is kept)."""
@@ -251,12 +227,8 @@ class StrokeSet:
         Numbers are written as the shortest decimal that reads back to the same
         float32, so ``StrokeSet.load(path)`` gives back exactly the saved tensors.
         """
-        def rows(t: torch.Tensor) -> list:
-            a = t.detach().cpu().to(torch.float32).numpy()
-            return [[_f32(v) for v in row] for row in a.reshape(len(a), -1)]
-
-        pts, wid, col = rows(self.points), rows(self.widths), rows(self.colors)
-        opa = [r[0] for r in rows(self.opacity[:, None])]
+        pts, wid, col = f32_rows(self.points), f32_rows(self.widths), f32_rows(self.colors)
+        opa = [r[0] for r in f32_rows(self.opacity[:, None])]
         lay = self.layer.detach().cpu().tolist()
         strokes = [
             {
@@ -268,32 +240,11 @@ class StrokeSet:
             }
             for i in range(len(self))
         ]
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            "canvas": [_f32(v) for v in self.canvas],
-            "background": [_f32(v) for v in self.background],
-            "meta": self.meta,
-            "strokes": strokes,
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=False, allow_nan=False) + "\n"
-
-    def save(self, path: str | Path) -> None:
-        from .io import atomic_write_bytes
-
-        atomic_write_bytes(path, self.to_json().encode())
+        return self._document(strokes=strokes)
 
     @staticmethod
     def from_dict(doc: Any, max_strokes: int = 2_000_000) -> "StrokeSet":
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise StrokeFileError(f"not a painter stroke file (expected \"format\": \"{FORMAT}\")")
-        ver = doc.get("version")
-        if not isinstance(ver, int) or ver < 1:
-            raise StrokeFileError("missing or invalid \"version\"")
-        if ver > VERSION:
-            raise StrokeFileError(f"stroke file version {ver} is newer than this painter supports ({VERSION}); upgrade painter")
+        check_header(doc, FORMAT, VERSION, StrokeFileError, WHAT)
         try:
             canvas = [float(v) for v in doc["canvas"]]
             bg = [float(v) for v in doc.get("background", [1, 1, 1])]
@@ -302,19 +253,17 @@ class StrokeSet:
                 raise TypeError
             if len(strokes) > max_strokes:
                 raise StrokeFileError(f"{len(strokes)} strokes is more than the limit of {max_strokes}")
-            pts = torch.tensor([s["points"] for s in strokes], dtype=torch.float32).reshape(-1, 4, 2)
-            wid = torch.tensor([s["width"] for s in strokes], dtype=torch.float32).reshape(-1, 2)
-            col = torch.tensor([s["color"] for s in strokes], dtype=torch.float32).reshape(-1, 3)
-            opa = torch.tensor([s.get("opacity", 1.0) for s in strokes], dtype=torch.float32).reshape(-1)
-            lay = torch.tensor([int(s.get("layer", 0)) for s in strokes], dtype=torch.long).reshape(-1)
+            n = len(strokes)  # every stroke has exactly its shape: no reshape may borrow numbers across strokes
+            pts = torch.tensor([s["points"] for s in strokes], dtype=torch.float32).reshape(n, 4, 2)
+            wid = torch.tensor([s["width"] for s in strokes], dtype=torch.float32).reshape(n, 2)
+            col = torch.tensor([s["color"] for s in strokes], dtype=torch.float32).reshape(n, 3)
+            opa = torch.tensor([s.get("opacity", 1.0) for s in strokes], dtype=torch.float32).reshape(n)
+            lay = torch.tensor([int(s.get("layer", 0)) for s in strokes], dtype=torch.long).reshape(n)
         except StrokeFileError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
             raise StrokeFileError(f"malformed stroke data ({type(e).__name__}: {e})") from None
-        if len(canvas) != 2 or not all(math.isfinite(v) and v > 0 for v in canvas):
-            raise StrokeFileError("\"canvas\" must be two positive numbers")
-        if len(bg) != 3 or not all(math.isfinite(v) and 0 <= v <= 1 for v in bg):
-            raise StrokeFileError("\"background\" must be three numbers in [0, 1]")
+        check_canvas_background(canvas, bg, StrokeFileError)
         for name, t in (("points", pts), ("width", wid), ("color", col), ("opacity", opa)):
             if not torch.isfinite(t).all():
                 raise StrokeFileError(f"stroke {name} contains NaN or infinity")
@@ -329,20 +278,10 @@ class StrokeSet:
 
     @staticmethod
     def load(path: str | Path, max_strokes: int = 2_000_000) -> "StrokeSet":
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise StrokeFileError("not a painter stroke file (not UTF-8 text)") from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise StrokeFileError(f"invalid JSON ({e.msg} at line {e.lineno})") from None
-        return StrokeSet.from_dict(doc, max_strokes=max_strokes)
+        def too_many(text: str) -> None:  # refuse oversized files before parsing builds millions of objects
+            n = text.count('"points"')
+            if n > max_strokes:
+                raise StrokeFileError(f"{n} strokes is more than the limit of {max_strokes}")
 
-    def equal(self, other: "StrokeSet") -> bool:
-        return (
-            self.canvas == other.canvas
-            and self.background == other.background
-            and all(torch.equal(getattr(self, f).cpu(), getattr(other, f).cpu()) for f in _FIELDS)
-        )
+        doc = read_document(path, StrokeFileError, WHAT, precheck=too_many)
+        return StrokeSet.from_dict(doc, max_strokes=max_strokes)

@@ -6,12 +6,13 @@ from pathlib import Path
 import torch
 
 from ..io import fit_background, save_png
+from ..paths import PathSet
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
 #: extension -> what it writes
-FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke file (JSON)",
+FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke or path file (JSON)",
            ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}
 
 __all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
@@ -26,9 +27,10 @@ def check_output_path(path: str | Path) -> str:
     return ext
 
 
-def export(strokes: StrokeSet, path: str | Path, size: int | None = None, image: torch.Tensor | None = None,
-           background=None) -> None:
-    """Write ``strokes`` to ``path`` in the format its extension names.
+def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None,
+           image: torch.Tensor | None = None, background=None) -> None:
+    """Write ``strokes`` (a StrokeSet, or a PathSet of traced art) to ``path`` in the
+    format its extension names. GIF/MP4 of a PathSet show the paths one after another.
 
     ``size``: longer side in pixels for SVG/PNG (default: the painting's working size).
     ``image``: an already rendered [3,H,W] picture of that size to save as PNG.

@@ -1,4 +1,5 @@
-"""Stroke-by-stroke animation: the painting appears in paint order, layer by layer.
+"""Stroke-by-stroke animation: the painting appears in paint order, layer by layer
+(a PathSet of traced art: path by path, ``render(paths[:k])``).
 
 Frame 0 is the empty canvas (the background), the last frame the finished painting,
 held for ``hold`` seconds. GIFs share one palette taken from the finished painting
@@ -18,6 +19,7 @@ import torch
 from PIL import Image
 
 from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
+from ..paths import PathSet
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size
@@ -49,7 +51,8 @@ def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: i
     return out
 
 
-def frames(strokes: StrokeSet, counts: list[int], size: int | None = None, background=None) -> Iterator[torch.Tensor]:
+def frames(strokes: StrokeSet | PathSet, counts: list[int], size: int | None = None,
+           background=None) -> Iterator[torch.Tensor]:
     """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``."""
     h, w = export_size(strokes, size)
     background = fit_background(background, h, w)
@@ -66,7 +69,7 @@ def _schedule(n_strokes: int, fps: float, seconds: float | None, strokes_per_fra
     return frame_counts(n_strokes, n_frames, strokes_per_frame)
 
 
-def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAULT_FPS,
+def gif_bytes(strokes: StrokeSet | PathSet, *, size: int | None = None, fps: float = DEFAULT_FPS,
               seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
               hold: float = DEFAULT_HOLD, loop: int = 0, background=None) -> bytes:
     """An animated GIF of ``strokes`` being painted (see module docstring)."""
@@ -96,12 +99,12 @@ def gif_bytes(strokes: StrokeSet, *, size: int | None = None, fps: float = DEFAU
     return buf.getvalue()
 
 
-def save_gif(strokes: StrokeSet, path: str | Path, **kw) -> None:
+def save_gif(strokes: StrokeSet | PathSet, path: str | Path, **kw) -> None:
     """Write :func:`gif_bytes` to ``path`` atomically."""
     atomic_write_bytes(path, gif_bytes(strokes, **kw))
 
 
-def save_mp4(strokes: StrokeSet, path: str | Path, *, size: int | None = None, fps: float = DEFAULT_FPS,
+def save_mp4(strokes: StrokeSet | PathSet, path: str | Path, *, size: int | None = None, fps: float = DEFAULT_FPS,
              seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
              hold: float = DEFAULT_HOLD, background=None) -> None:
     """An H.264 MP4 of ``strokes`` being painted, through imageio-ffmpeg (its wheel

@@ -1,5 +1,8 @@
-"""SVG export of a StrokeSet: one editable ``<path>`` per stroke, in paint order,
-grouped by layer (Inkscape layers), with a ``viewBox`` in pixels.
+"""SVG export of a StrokeSet or a PathSet, with a ``viewBox`` in pixels (y down), the
+background as a rect (or an embedded picture) and the set's ``meta`` in ``<desc>``.
+
+StrokeSet: one editable ``<path>`` per stroke, in paint order, grouped by layer
+(Inkscape layers).
 
 - A stroke of constant width is its Bézier centre line, stroked with that width,
   round caps and round joins: edit it in Inkscape like any path.
@@ -8,6 +11,11 @@ grouped by layer (Inkscape layers), with a ``viewBox`` in pixels.
   discs on both ends. These are exactly the shapes the renderer draws
   (render/geometry.py), so resvg, browsers and Inkscape show the same picture as
   ``painter.render``.
+
+PathSet: one filled ``<path>`` per compound path, in paint order, in one Inkscape
+layer ``paths``: all its subpaths in one ``d`` (``M p0 C p1 p2 p3 ... Z`` each, with
+an ``L`` where a curve does not start where the previous one ended), its
+``fill-rule``, its fill colour, ``fill-opacity`` below 1 and ``stroke="none"``.
 """
 from __future__ import annotations
 
@@ -18,7 +26,8 @@ import svgwrite
 import torch
 
 from ..io import atomic_write_bytes, fit_background, to_uint8
-from ..render.geometry import canvas_transform, stroke_segments
+from ..paths import FILL_RULES, PathSet
+from ..render.geometry import stroke_segments, to_pixels
 from ..strokes import StrokeSet
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
@@ -32,6 +41,15 @@ def _num(v: float) -> str:
 
 def _hex(rgb) -> str:
     return "#" + "".join(f"{min(255, max(0, int(round(float(c) * 255)))):02x}" for c in rgb)
+
+
+def _opacity(op: float) -> str:
+    return _num(op) if op >= 0.01 else f"{op:.4f}"
+
+
+def _points(pts) -> str:
+    """``x y`` pairs separated by spaces."""
+    return " ".join(f"{_num(x)} {_num(y)}" for x, y in pts)
 
 
 def _piece(ax, ay, bx, by, ra, rb) -> str:
@@ -55,7 +73,7 @@ def _piece(ax, ay, bx, by, ra, rb) -> str:
     )
 
 
-def export_size(strokes: StrokeSet, size: int | None) -> tuple[int, int]:
+def export_size(strokes: StrokeSet | PathSet, size: int | None) -> tuple[int, int]:
     """(height, width) in pixels for a longer side of ``size`` (default: the size
     the strokes were painted at, else 512)."""
     if size is None:
@@ -65,27 +83,14 @@ def export_size(strokes: StrokeSet, size: int | None) -> tuple[int, int]:
     return max(1, round(size * ch / m)), max(1, round(size * cw / m))
 
 
-def to_svg(strokes: StrokeSet, height: int, width: int, background=None, animate: float | None = None) -> str:
-    """The SVG document (a string) for ``strokes`` drawn at ``width`` x ``height``.
-
-    ``animate``: seconds over which the strokes draw themselves one after another, in
-    paint order, when the file is opened in a browser (CSS animation of
-    ``stroke-dashoffset`` on each stroke's centre line, no script; a tapered stroke's
-    outline is revealed through a mask whose centre line is animated the same way).
-    The last frame of the animation is the static picture.
-    """
-    s, ox, oy = canvas_transform(strokes.canvas, height, width)
-    st = strokes.detach().to("cpu", torch.float32)
-    pts = st.points * s + torch.tensor([ox, oy])
-    wid = st.widths * s
-    a, b, ra, rb, seg_stroke = stroke_segments(pts, wid)
-    seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
-    first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
-
+def _drawing(prims: StrokeSet | PathSet, height: int, width: int, background) -> svgwrite.Drawing:
+    """An SVG drawing ``width`` x ``height`` (viewBox in pixels) holding the background
+    (``background`` or the set's own colour; a picture is embedded as PNG) and the
+    set's ``meta`` as its description."""
     dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
     dwg.attribs["viewBox"] = f"0 0 {width} {height}"
     dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
-    bg = strokes.background if background is None else fit_background(background, height, width)
+    bg = prims.background if background is None else fit_background(background, height, width)
     if isinstance(bg, torch.Tensor) and bg.dim() == 3:  # a background picture, embedded as PNG
         import base64
         import io as _io
@@ -100,10 +105,79 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None, animate
         dwg.add(img)
     else:
         dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
-    if strokes.meta:
+    if prims.meta:
         import json
 
-        dwg.set_desc(title="painter", desc=json.dumps(strokes.meta, sort_keys=True))
+        dwg.set_desc(title="painter", desc=json.dumps(prims.meta, sort_keys=True))
+    return dwg
+
+
+def _layer(dwg: svgwrite.Drawing, ident: str, label: str):
+    """A new Inkscape layer (an SVG group) added to ``dwg``."""
+    group = dwg.g(id=ident)
+    group.attribs["inkscape:groupmode"] = "layer"
+    group.attribs["inkscape:label"] = label
+    dwg.add(group)
+    return group
+
+
+def _paths_svg(paths: PathSet, height: int, width: int, background=None) -> str:
+    """The SVG document for a PathSet (see the module docstring)."""
+    ps = paths.detach().to("cpu", torch.float32)
+    pts = to_pixels(ps.points, ps.canvas, height, width)[0].tolist()
+    cp, sub = ps.curve_path.tolist(), ps.subpath_index().tolist()
+    dwg = _drawing(paths, height, width, background)
+    layer = _layer(dwg, "paths", "paths")
+    d: list[list[str]] = [[] for _ in range(len(ps))]
+    end = None
+    for k, p in enumerate(pts):
+        start = _points(p[:1])
+        if k == 0 or sub[k] != sub[k - 1]:
+            if k:
+                d[cp[k - 1]].append("Z")
+            d[cp[k]].append("M" + start)
+        elif start != end:  # a gap: SVG's C would start from the previous end
+            d[cp[k]].append("L" + start)
+        d[cp[k]].append("C" + _points(p[1:]))
+        end = _points(p[3:])
+    if pts:
+        d[cp[-1]].append("Z")
+    rules = ps.fill_rule.tolist()
+    for i in range(len(ps)):
+        if not d[i]:
+            continue
+        op = float(ps.opacity[i])
+        extra = {} if op >= 1.0 else {"fill_opacity": _opacity(op)}
+        layer.add(dwg.path(d="".join(d[i]), id=f"path-{i}", fill=_hex(ps.colors[i].tolist()),
+                           fill_rule=FILL_RULES[rules[i]], stroke="none", **extra))
+    return dwg.tostring()
+
+
+def to_svg(strokes: StrokeSet | PathSet, height: int, width: int, background=None,
+           animate: float | None = None) -> str:
+    """The SVG document (a string) for ``strokes`` (a StrokeSet or a PathSet) drawn at
+    ``width`` x ``height``.
+
+    ``animate``: seconds over which the strokes draw themselves one after another, in
+    paint order, when the file is opened in a browser (CSS animation of
+    ``stroke-dashoffset`` on each stroke's centre line, no script; a tapered stroke's
+    outline is revealed through a mask whose centre line is animated the same way).
+    The last frame of the animation is the static picture. Strokes only: a PathSet
+    with ``animate`` raises ValueError.
+    """
+    if isinstance(strokes, PathSet):
+        if animate:
+            raise ValueError("animated SVG draws strokes along their centre lines; paths have none "
+                             "(animate paths as GIF or MP4)")
+        return _paths_svg(strokes, height, width, background)
+    st = strokes.detach().to("cpu", torch.float32)
+    pts, s = to_pixels(st.points, st.canvas, height, width)
+    wid = st.widths * s
+    a, b, ra, rb, seg_stroke = stroke_segments(pts, wid)
+    seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
+    first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
+
+    dwg = _drawing(strokes, height, width, background)
     slot = (animate / max(1, len(st))) if animate else 0.0
     if animate:
         dwg.defs.add(dwg.style(
@@ -116,17 +190,14 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None, animate
         if group is None or lay != cur_layer:
             # one group per run of a layer; a layer that comes back gets a numbered id
             k = runs[lay] = runs.get(lay, -1) + 1
-            group = dwg.g(id=f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}")
-            group.attribs["inkscape:groupmode"] = "layer"
-            group.attribs["inkscape:label"] = f"layer {lay}"
-            dwg.add(group)
+            group = _layer(dwg, f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}", f"layer {lay}")
             cur_layer = lay
         w0, w1 = float(wid[i, 0]), float(wid[i, 1])
         color = _hex(st.colors[i].tolist())
         op = float(st.opacity[i])
-        extra = {} if op >= 1.0 else {"opacity": _num(op) if op >= 0.01 else f"{op:.4f}"}
+        extra = {} if op >= 1.0 else {"opacity": _opacity(op)}
         p = pts[i].tolist()
-        centre = f"M{_num(p[0][0])} {_num(p[0][1])}C" + " ".join(f"{_num(x)} {_num(y)}" for x, y in p[1:])
+        centre = f"M{_points(p[:1])}C{_points(p[1:])}"
         drawn = {"class_": "d", "pathLength": "1", "style": f"animation-delay:{i * slot:.4f}s"} if animate else {}
         if abs(w0 - w1) < TAPER_EPS:
             if w0 <= 0:
@@ -147,7 +218,7 @@ def to_svg(strokes: StrokeSet, height: int, width: int, background=None, animate
     return dwg.tostring()
 
 
-def save_svg(strokes: StrokeSet, path: str | Path, size: int | None = None, background=None,
+def save_svg(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None, background=None,
              animate: float | None = None) -> None:
     h, w = export_size(strokes, size)
     atomic_write_bytes(path, to_svg(strokes, h, w, background, animate).encode("utf-8"))

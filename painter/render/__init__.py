@@ -7,6 +7,10 @@
 
 Memory is proportional to the number of (tile, segment) pairs times the tile area,
 never to strokes x pixels.
+
+Filled paths (a PathSet: traced art) go through the same bin and composite stages
+with a scanline winding test in between: see render/paths.py. ``render`` takes
+either kind of set.
 """
 from __future__ import annotations
 
@@ -14,27 +18,14 @@ from typing import Sequence
 
 import torch
 
+from ..paths import PathSet
 from ..strokes import StrokeSet
-from .binning import bin_segments
-from .geometry import canvas_transform, stroke_segments
-from .raster import composite, image_to_tiles, rasterize, tiles_to_image
+from .binning import DEFAULT_TILE, bin_segments
+from .geometry import stroke_segments, to_pixels
+from .paths import render_path_params, render_paths
+from .raster import background_image, composite, draw_in_bands, image_to_tiles, rasterize, tiles_to_image
 
-DEFAULT_TILE = 8
-
-__all__ = ["render", "render_stroke_params"]
-
-
-def _background(background, strokes_bg, height: int, width: int, device, dtype) -> torch.Tensor:
-    if background is None:
-        background = strokes_bg
-    bg = torch.as_tensor(background, device=device, dtype=dtype)
-    if bg.dim() == 1:
-        if bg.shape[0] != 3:
-            raise ValueError("background colour must have 3 values (RGB)")
-        return bg.view(3, 1, 1).expand(3, height, width)
-    if bg.shape != (3, height, width):
-        raise ValueError(f"background image must be [3,{height},{width}], got {list(bg.shape)}")
-    return bg
+__all__ = ["render", "render_path_params", "render_paths", "render_stroke_params"]
 
 
 #: without gradients, pictures larger than this many pixels are drawn in bands so that
@@ -56,9 +47,7 @@ def render_stroke_params(
     n_seg: torch.Tensor | int | None = None,
 ) -> torch.Tensor:
     """Render raw stroke tensors (see StrokeSet for shapes); ``background`` is [3,H,W]."""
-    s, ox, oy = canvas_transform(canvas, height, width)
-    off = torch.tensor([ox, oy], device=points.device, dtype=points.dtype)
-    pts = points * s + off
+    pts, s = to_pixels(points, canvas, height, width)
     wid = widths * s
     a, b, ra, rb, stroke = stroke_segments(pts, wid, n_seg)
     n = points.shape[0]
@@ -66,13 +55,12 @@ def render_stroke_params(
     if grad or height * width <= BAND_PIXELS:
         return _render_segments(a, b, ra, rb, stroke, n, colors, opacity, background, tile)
     band = max(tile, BAND_PIXELS // width // tile * tile)
-    out = torch.empty_like(background, memory_format=torch.contiguous_format)
-    for y0 in range(0, height, band):
-        y1 = min(height, y0 + band)
+
+    def draw(y0: int, bg: torch.Tensor) -> torch.Tensor:
         shift = torch.tensor([0.0, float(y0)], device=a.device, dtype=a.dtype)
-        out[:, y0:y1] = _render_segments(a - shift, b - shift, ra, rb, stroke, n, colors, opacity,
-                                         background[:, y0:y1], tile)
-    return out
+        return _render_segments(a - shift, b - shift, ra, rb, stroke, n, colors, opacity, bg, tile)
+
+    return draw_in_bands(draw, background, band)
 
 
 def _render_segments(a, b, ra, rb, stroke, n_strokes, colors, opacity, background, tile) -> torch.Tensor:
@@ -86,24 +74,27 @@ def _render_segments(a, b, ra, rb, stroke, n_strokes, colors, opacity, backgroun
 
 
 def render(
-    strokes: StrokeSet,
+    strokes: StrokeSet | PathSet,
     height: int,
     width: int,
     background: Sequence[float] | torch.Tensor | None = None,
     *,
     tile: int = DEFAULT_TILE,
 ) -> torch.Tensor:
-    """Render ``strokes`` to a [3, H, W] tensor in [0, 1], differentiable w.r.t. every
-    stroke tensor (and the background).
+    """Render ``strokes`` (a StrokeSet, or a PathSet: see :func:`render_paths`) to a
+    [3, H, W] tensor in [0, 1], differentiable w.r.t. every tensor of the set (and the
+    background).
 
     ``background``: an RGB colour (3 numbers or a [3] tensor), a [3,H,W] image, or
-    None for the StrokeSet's own background colour. Strokes are drawn "over" in
+    None for the set's own background colour. Strokes are drawn "over" in
     order; the picture matches what an SVG renderer draws for the exported SVG.
     """
+    if isinstance(strokes, PathSet):
+        return render_paths(strokes, height, width, background, tile=tile)
     if height < 1 or width < 1:
         raise ValueError("height and width must be >= 1")
     dtype = strokes.points.dtype if strokes.points.is_floating_point() else torch.float32
-    bg = _background(background, strokes.background, height, width, strokes.device, dtype)
+    bg = background_image(background, strokes.background, height, width, strokes.device, dtype)
     return render_stroke_params(
         strokes.points, strokes.widths, strokes.colors, strokes.opacity, strokes.canvas,
         height, width, bg, tile=tile,

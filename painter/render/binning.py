@@ -14,6 +14,8 @@ import torch
 
 #: coverage is non-zero where the field is below this (half-width of the AA ramp)
 AA_HALF = 0.5
+#: screen tile edge in pixels
+DEFAULT_TILE = 8
 
 
 @dataclass
@@ -60,13 +62,21 @@ def bin_segments(a, b, ra, rb, stroke, n_strokes: int, height: int, width: int, 
         pair_tile = ty * tiles_x + tx
         key = pair_tile * n_strokes + stroke[pair_seg]
         key, order = torch.sort(key, stable=True)
-        pair_seg = pair_seg[order]
-        pair_tile = pair_tile[order]
         gkey, pair_group = torch.unique_consecutive(key, return_inverse=True)
-        group_tile = gkey // n_strokes if n_strokes else gkey
-        group_stroke = gkey - group_tile * n_strokes
+        return tile_groups(gkey, n_strokes, tile, tiles_x, tiles_y, pair_seg[order], pair_tile[order], pair_group)
+
+
+def tile_groups(group_key: torch.Tensor, n_strokes: int, tile: int, tiles_x: int, tiles_y: int,
+                pair_seg: torch.Tensor | None = None, pair_tile: torch.Tensor | None = None,
+                pair_group: torch.Tensor | None = None) -> Bins:
+    """Bins for the groups ``group_key = tile * n_strokes + stroke`` ([G], increasing),
+    with the runs of groups per tile that the compositor needs; the pair arrays are
+    empty unless given (composite only reads the groups)."""
+    with torch.no_grad():
+        group_tile = group_key // n_strokes if n_strokes else group_key
+        group_stroke = group_key - group_tile * n_strokes
         run_tile, run_of_group, run_len = torch.unique_consecutive(group_tile, return_inverse=True, return_counts=True)
         run_last = torch.cumsum(run_len, 0) - 1
         run_first = run_last - run_len + 1
-    return Bins(tile, tiles_x, tiles_y, pair_seg, pair_tile, pair_group, group_stroke, group_tile,
-                run_tile, run_of_group, run_first, run_last)
+        pairs = [group_key.new_zeros(0) if x is None else x for x in (pair_seg, pair_tile, pair_group)]
+    return Bins(tile, tiles_x, tiles_y, *pairs, group_stroke, group_tile, run_tile, run_of_group, run_first, run_last)

@@ -25,6 +25,13 @@ def canvas_transform(canvas: tuple[float, float], height: int, width: int) -> tu
     return s, (width - cw * s) / 2.0, (height - ch * s) / 2.0
 
 
+def to_pixels(points: torch.Tensor, canvas: tuple[float, float], height: int, width: int) -> tuple[torch.Tensor, float]:
+    """Points [..., 2] in canvas units -> pixels of a ``height`` x ``width`` picture
+    (:func:`canvas_transform`), and the scale in pixels per canvas unit."""
+    s, ox, oy = canvas_transform(canvas, height, width)
+    return points * s + torch.tensor([ox, oy], device=points.device, dtype=points.dtype), s
+
+
 def segments_needed(points_px: torch.Tensor, tol: float = FLATTEN_TOLERANCE) -> torch.Tensor:
     """[N] segments per stroke so that each polyline is within ``tol`` px of its Bézier.
 
@@ -71,6 +78,22 @@ def stroke_segments(points_px: torch.Tensor, widths_px: torch.Tensor, n_seg: tor
     return a, b, ra, rb, stroke
 
 
+def segment_distance(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distance ``d`` from points ``p`` to segments ``ab`` and the clamped projection
+    parameter ``h`` in [0, 1] of the closest point ``a + h (b - a)``.
+
+    Broadcasts over leading dims; the last dim of ``p, a, b`` is xy; ``d, h`` have the
+    leading shape. ``d = sqrt(|q|^2 + 1e-12)`` so that its gradient stays finite on
+    the segment.
+    """
+    ba = b - a
+    pa = p - a
+    den = (ba * ba).sum(-1).clamp_min(1e-12)
+    h = ((pa * ba).sum(-1) / den).clamp(0.0, 1.0)
+    q = pa - h.unsqueeze(-1) * ba
+    return torch.sqrt((q * q).sum(-1) + 1e-12), h
+
+
 def segment_coverage(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor, ra: torch.Tensor, rb: torch.Tensor) -> torch.Tensor:
     """Anti-aliased coverage in [0, 1] of pixel centres ``p`` by one tapered segment.
 
@@ -85,11 +108,6 @@ def segment_coverage(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor, ra: torc
     This is the readable definition (the tests' brute-force reference renderer uses
     it); raster._Coverage evaluates the same formula fused, with its own backward.
     """
-    ba = b - a
-    pa = p - a
-    den = (ba * ba).sum(-1).clamp_min(1e-12)
-    h = ((pa * ba).sum(-1) / den).clamp(0.0, 1.0)
-    q = pa - h.unsqueeze(-1) * ba
-    d = torch.sqrt((q * q).sum(-1) + 1e-12)
+    d, h = segment_distance(p, a, b)
     r = ra + h * (rb - ra)
     return (torch.clamp(d + r, max=0.5) - torch.clamp(d - r, min=-0.5)).clamp(0.0, 1.0)

@@ -45,6 +45,28 @@ def _pixel_offsets(t: int, device, dtype):
     return g.repeat(t), g.repeat_interleave(t)
 
 
+def pair_distance(bins: Bins, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """For every (tile, segment) pair, the distance ``d`` from the tile's pixel centres
+    to the segment and the projection parameter ``h`` (as geometry.segment_distance):
+    two [Np, T*T] tensors, pair-major (the fast layout for element-wise ops and
+    per-group reductions). Fused in-place arithmetic, no autograd graph."""
+    t = bins.tile
+    s = bins.pair_seg
+    ax, ay = a[s, 0], a[s, 1]
+    bax, bay = b[s, 0] - ax, b[s, 1] - ay
+    gx, gy = _pixel_offsets(t, a.device, a.dtype)
+    pax = (bins.pair_tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + gx
+    pay = (bins.pair_tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + gy
+    den = (bax * bax + bay * bay).clamp_min(1e-12)
+    bx, by = (bax / den).unsqueeze(1), (bay / den).unsqueeze(1)
+    h = pax * bx
+    h.addcmul_(pay, by).clamp_(0.0, 1.0)
+    qx = pax.sub_(h * bax.unsqueeze(1))
+    qy = pay.sub_(h * bay.unsqueeze(1))
+    d = qx.mul_(qx).add_(qy.mul_(qy)).add_(1e-12).sqrt_()
+    return d, h
+
+
 class _Coverage(torch.autograd.Function):
     """Per-pair segment coverage, max-reduced per (tile, stroke) group.
 
@@ -58,19 +80,7 @@ class _Coverage(torch.autograd.Function):
     def forward(ctx, a, b, ra, rb, bins: Bins):
         t = bins.tile
         s = bins.pair_seg
-        ax, ay = a[s, 0], a[s, 1]
-        bax, bay = b[s, 0] - ax, b[s, 1] - ay
-        gx, gy = _pixel_offsets(t, a.device, a.dtype)
-        # pair-major [Np, TT]: the fast layout for these element-wise ops and the reduce
-        pax = (bins.pair_tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + gx
-        pay = (bins.pair_tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + gy
-        den = (bax * bax + bay * bay).clamp_min(1e-12)
-        bx, by = (bax / den).unsqueeze(1), (bay / den).unsqueeze(1)
-        h = pax * bx
-        h.addcmul_(pay, by).clamp_(0.0, 1.0)
-        qx = pax.sub_(h * bax.unsqueeze(1))
-        qy = pay.sub_(h * bay.unsqueeze(1))
-        d = qx.mul_(qx).add_(qy.mul_(qy)).add_(1e-12).sqrt_()
+        d, h = pair_distance(bins, a, b)
         r = h.mul_((rb[s] - ra[s]).unsqueeze(1)).add_(ra[s].unsqueeze(1))
         cov = torch.clamp(d + r, max=0.5).sub_(torch.clamp(d.sub_(r), min=-0.5)).clamp_(0.0, 1.0)
         out = cov.new_zeros((bins.group_stroke.shape[0], t * t))
@@ -190,6 +200,32 @@ class _Over(torch.autograd.Function):
         g_op = torch.zeros_like(opacity).index_add_(0, gs, (g_alpha * coverage).sum(0))
         g_bg = grad_out * trans.unsqueeze(0) if ctx.needs_input_grad[3] else None
         return g_cov, g_col, g_op, g_bg, None
+
+
+def background_image(background, default, height: int, width: int, device, dtype) -> torch.Tensor:
+    """The [3,H,W] picture to draw on: ``background`` is an RGB colour (3 numbers or a
+    [3] tensor), a [3,H,W] image, or None for ``default`` (the primitives' own colour)."""
+    if background is None:
+        background = default
+    bg = torch.as_tensor(background, device=device, dtype=dtype)
+    if bg.dim() == 1:
+        if bg.shape[0] != 3:
+            raise ValueError("background colour must have 3 values (RGB)")
+        return bg.view(3, 1, 1).expand(3, height, width)
+    if bg.shape != (3, height, width):
+        raise ValueError(f"background image must be [3,{height},{width}], got {list(bg.shape)}")
+    return bg
+
+
+def draw_in_bands(draw, background: torch.Tensor, band: int) -> torch.Tensor:
+    """A picture drawn in horizontal bands of ``band`` rows (bounded memory):
+    ``draw(y0, background[:, y0:y1])`` returns rows ``y0..y1-1`` as [3, y1-y0, W]."""
+    height = background.shape[1]
+    out = torch.empty_like(background, memory_format=torch.contiguous_format)
+    for y0 in range(0, height, band):
+        y1 = min(height, y0 + band)
+        out[:, y0:y1] = draw(y0, background[:, y0:y1])
+    return out
 
 
 def image_to_tiles(img: torch.Tensor, tile: int, tiles_y: int, tiles_x: int) -> torch.Tensor:
