@@ -52,21 +52,67 @@ def test_render_any_size(tmp_path):
     assert im.size == (64, 32)
 
 
-def _bad_inputs(tmp):
-    (tmp / "text.jpg").write_text("hello, not a JPEG")
-    (tmp / "empty.png").write_bytes(b"")
-    (tmp / "adir").mkdir()
-    good = tmp / "good.png"
-    Image.fromarray(np.zeros((40, 40, 3), np.uint8) + 100).save(good)
-    (tmp / "trunc.png").write_bytes(good.read_bytes()[:60])
-    jpg = tmp / "good.jpg"
-    Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)).save(jpg)
-    (tmp / "trunc.jpg").write_bytes(jpg.read_bytes()[:300])
-    (tmp / "bad.json").write_text("{nope")
+def _stroke_doc(tmp, name, **change):
+    doc = StrokeSet.random(2).to_dict()
+    for key, value in change.items():
+        doc["strokes"][0][key] = value
+    (tmp / name).write_text(json.dumps(doc))  # json writes NaN / Infinity literals
+
+
+def _bomb(tmp, name):
+    """A valid PNG header claiming 50,000 x 50,000 pixels."""
+    import struct
+    import zlib
+
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))  # noqa: E731
+    ihdr = struct.pack(">IIBBBBB", 50000, 50000, 8, 2, 0, 0, 0)
+    (tmp / name).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+
+
+def _millions(tmp, name):
+    one = '{"points":[[0,0],[0,0],[0,0],[0,0]],"width":[0,0],"color":[0,0,0]}'
+    head = '{"format":"painter.strokes","version":1,"canvas":[1,1],"strokes":['
+    (tmp / name).write_text(head + ",".join([one] * 2_000_001) + "]}")
+
+
+def _future(tmp, name):
     doc = StrokeSet.random(2).to_dict()
     doc["version"] = 7
-    (tmp / "future.json").write_text(json.dumps(doc))
-    return good
+    (tmp / name).write_text(json.dumps(doc))
+
+
+def _truncated(tmp, name):
+    ext = name.rsplit(".", 1)[1]
+    im = Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
+    im.save(tmp / f"full.{ext}")
+    data = (tmp / f"full.{ext}").read_bytes()
+    (tmp / f"full.{ext}").unlink()
+    (tmp / name).write_bytes(data[: 60 if ext == "png" else 300])
+
+
+#: files a case may name, made only when it does (the big one is 124 MB)
+MAKERS = {
+    "text.jpg": lambda t, n: (t / n).write_text("hello, not a JPEG"),
+    "notes.txt": lambda t, n: (t / n).write_text("my favourite style: blue"),
+    "empty.png": lambda t, n: (t / n).write_bytes(b""),
+    "adir": lambda t, n: (t / n).mkdir(),
+    "trunc.png": _truncated,
+    "trunc.jpg": _truncated,
+    "bomb.png": _bomb,
+    "bad.json": lambda t, n: (t / n).write_text("{nope"),
+    "future.json": _future,
+    "nan.json": lambda t, n: _stroke_doc(t, n, points=[[float("nan"), 0]] * 4),
+    "inf.json": lambda t, n: _stroke_doc(t, n, color=[float("inf"), 0, 0]),
+    "negwidth.json": lambda t, n: _stroke_doc(t, n, width=[-1.0, 2.0]),
+    "millions.json": _millions,
+}
+
+
+def _bad_inputs(tmp, args):
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8) + 100).save(tmp / "good.png")
+    for name, make in MAKERS.items():
+        if name in args:
+            make(tmp, name)
 
 
 CASES = [
@@ -77,6 +123,7 @@ CASES = [
     (["paint", "text.jpg", "-o", "o.png"], 1, "not an image"),
     (["paint", "trunc.png", "-o", "o.png"], 1, "trunc.png"),
     (["paint", "trunc.jpg", "-o", "o.png"], 1, "trunc.jpg"),
+    (["paint", "bomb.png", "-o", "o.png"], 1, "limit"),
     (["paint", "good.png", "--strokes", "0", "-o", "o.png"], 2, "--strokes"),
     (["paint", "good.png", "--steps", "abc", "-o", "o.png"], 2, "--steps"),
     (["paint", "good.png", "--size", "-5", "-o", "o.png"], 2, "--size"),
@@ -85,8 +132,19 @@ CASES = [
     (["paint", "good.png", "-o", "o.bmp"], 2, "unknown output format"),
     (["paint", "good.png", "-o", "nodir/o.png"], 1, "does not exist"),
     (["paint", "good.png", "-o", "good.png"], 1, "overwrite the input"),
+    (["paint", "good.png", "-o", "/proc/o.png"], 1, "not writable"),
+    (["paint", "good.png", "--style", "notes.txt", "-o", "o.png"], 1, "notes.txt"),
+    (["paint", "good.png", "--style", "van_gog", "-o", "o.png"], 2, "van_gogh"),
+    (["paint", "good.png", "--resume", "nope.ckpt", "-o", "o.png"], 1, "no such checkpoint"),
+    (["paint", "good.png", "--resume", "bad.json", "-o", "o.png"], 1, "not a painter checkpoint"),
+    (["paint", "good.png", "--checkpoint-every", "-3", "-o", "o.png"], 2, "--checkpoint-every"),
     (["render", "bad.json", "-o", "o.png"], 1, "invalid JSON"),
     (["render", "future.json", "-o", "o.png"], 1, "newer"),
+    (["render", "nan.json", "-o", "o.png"], 1, "NaN"),
+    (["render", "inf.json", "-o", "o.png"], 1, "infinity"),
+    (["render", "negwidth.json", "-o", "o.png"], 1, "widths must be >= 0"),
+    (["render", "millions.json", "-o", "o.png"], 1, "more than the limit"),
+    (["animate", "bad.json", "-o", "o.gif"], 1, "invalid JSON"),
     (["render", "missing.json", "-o", "o.png"], 1, "no such file"),
     (["render", "good.png", "-o", "o.png"], 1, "stroke file"),
     (["render", "bad.json"], 2, "-o"),
@@ -96,7 +154,7 @@ CASES = [
 
 @pytest.mark.parametrize("args, code, words", CASES, ids=[" ".join(c[0][:2]) + f" {i}" for i, c in enumerate(CASES)])
 def test_bad_input_one_line_no_traceback_no_output(tmp_path, args, code, words):
-    _bad_inputs(tmp_path)
+    _bad_inputs(tmp_path, args)
     before = set(os.listdir(tmp_path))
     r = run_cli(*args, cwd=tmp_path)
     assert r.returncode == code, (r.returncode, r.stderr)
