@@ -187,6 +187,69 @@ def _resolve_style(name: str):
 
 
 @cli.command()
+@click.argument("image", type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
+              help="Output file: .svg (vector art), .png (its picture), .json (path file). Repeatable. "
+                   "Default: IMAGE-traced.svg in the current directory.")
+@click.option("--mode", type=click.Choice(["bw", "color"]), default="color", show_default=True,
+              help="bw: one ink on white; color: stacked colour layers.")
+@click.option("--colors", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Number of inks (color mode), found by k-means in CIELAB.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Luminance in [0,1] below which a pixel is ink (bw mode).  [default: Otsu]")
+@click.option("--invert", is_flag=True, help="Trace the light pixels instead of the dark ones (bw mode).")
+@click.option("--prefilter", is_flag=True,
+              help="Edge-preserving smoothing before quantizing (color mode): fewer specks, smaller files.")
+@click.option("--size", type=click.IntRange(8, 8192), default=None,
+              help="Working size: the longer side in pixels.  [default: the image's own]")
+@click.option("--turdsize", type=click.IntRange(0), default=2, show_default=True,
+              help="Potrace: suppress speckles of up to this many pixels.")
+@click.option("--alphamax", type=click.FloatRange(0, 1.3334), default=1.0, show_default=True,
+              help="Potrace: corner threshold (0: polygons, 1.3334: no corners).")
+@click.option("--opttolerance", type=click.FloatRange(0), default=0.2, show_default=True,
+              help="Potrace: curve optimization tolerance.")
+@click.option("--turnpolicy", type=click.Choice(["black", "white", "left", "right", "minority", "majority", "random"]),
+              default="minority", show_default=True, help="Potrace: how to resolve ambiguous turns.")
+@click.option("--no-opticurve", is_flag=True, help="Potrace: do not join curves (more, exact curves).")
+@click.option("--refine", type=click.IntRange(0, 100_000), default=0, show_default=True, metavar="STEPS",
+              help="Optimize every control point and colour against the image for STEPS steps.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True, help="Random seed (k-means).")
+@_device_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
+@click.pass_context
+def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size, turdsize, alphamax, opttolerance,
+          turnpolicy, no_opticurve, refine, seed, device, quiet) -> None:
+    """Trace IMAGE into flat vector art (Potrace), optionally refined."""
+    from .export import export
+    from .io import load_image
+    from .paint import resolve_device
+    from .trace import trace as run_trace
+
+    if not outputs:
+        outputs = (f"{Path(image).stem or 'image'}-traced.svg",)
+    paths = _check_outputs(outputs, (image,))
+    for p in paths:
+        if p.suffix.lower() not in (".svg", ".png", ".json"):
+            raise click.UsageError(f"{p}: traced art is written as .svg, .png or .json")
+    dev = resolve_device(device)
+    img = load_image(image)
+    result = run_trace(img, mode=mode, colors=colors, threshold=threshold, invert=invert, prefilter=prefilter,
+                       size=size, turdsize=turdsize, alphamax=alphamax, opticurve=not no_opticurve,
+                       opttolerance=opttolerance, turnpolicy=turnpolicy, refine=refine, seed=seed, device=dev,
+                       progress=not quiet)
+    result.meta["input"] = Path(image).name
+    result.meta["options"] = _recorded_options(ctx)
+    for p in paths:
+        export(result, p)
+    if not quiet:
+        extra = ""
+        if "psnr_refined" in result.meta:
+            extra = f", PSNR {result.meta['psnr_traced']:.2f} -> {result.meta['psnr_refined']:.2f} dB"
+        click.echo(f"traced {len(result)} layers, {result.points.shape[0]} curves{extra} -> "
+                   + ", ".join(str(p) for p in paths), err=True)
+
+
+@cli.command()
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="SHEET.png",
               help="Paint PHOTO in every preset and save the labelled contact sheet here.")
 @click.argument("photo", required=False, type=click.Path(dir_okay=True, path_type=str))

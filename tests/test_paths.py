@@ -344,3 +344,16 @@ def test_export_png_json_gif(tmp_path):
     assert PathSet.load(tmp_path / "a.json").equal(s)
     with Image.open(tmp_path / "a.gif") as im:
         assert im.n_frames >= 2
+
+
+def test_path_coverage_is_each_path_drawn_alone():
+    from painter.render.paths import path_coverage
+
+    sq = [[(0.1, 0.1), (0.7, 0.1), (0.7, 0.7), (0.1, 0.7)], [(0.3, 0.3), (0.3, 0.5), (0.5, 0.5), (0.5, 0.3)]]
+    tri = [[(0.2, 0.9), (0.9, 0.2), (0.95, 0.95)]]
+    paths = PathSet.from_polygons([sq, tri], torch.tensor([[0.2, 0.3, 0.4], [0.9, 0.1, 0.1]]), fill_rule="evenodd")
+    cov = path_coverage(paths, 37, 41)
+    white = paths._replace(colors=torch.ones(2, 3))
+    for i in range(2):
+        alone = render(white[i:i + 1], 37, 41, background=(0.0, 0.0, 0.0))[0]
+        assert torch.allclose(cov[i], alone, atol=1e-6)

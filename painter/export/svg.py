@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import svgwrite
 import torch
 
@@ -37,6 +38,21 @@ TAPER_EPS = 1e-3
 def _num(v: float) -> str:
     s = f"{v:.2f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
+
+
+def _nums(values: list[float]) -> list[str]:
+    """:func:`_num` of many values at once, vectorized (traced art has hundreds of
+    thousands): hundredths rounded half to even, trailing zeros dropped, no "-0"."""
+    a = np.rint(np.asarray(values, dtype=np.float64) * 100.0).astype(np.int64)
+    whole, frac = np.divmod(np.abs(a), 100)
+    out = list(map("".join, zip(map(str, whole.tolist()), _FRACTIONS[frac].tolist())))
+    for i in np.flatnonzero(a < 0).tolist():  # few: the canvas is at positive coordinates
+        out[i] = "-" + out[i]
+    return out
+
+
+#: ".5" for 50 hundredths, ".05" for 5, "" for 0
+_FRACTIONS = np.array([f".{i:02d}".rstrip("0").rstrip(".") for i in range(100)], dtype=object)
 
 
 def _hex(rgb) -> str:
@@ -124,23 +140,25 @@ def _layer(dwg: svgwrite.Drawing, ident: str, label: str):
 def _paths_svg(paths: PathSet, height: int, width: int, background=None) -> str:
     """The SVG document for a PathSet (see the module docstring)."""
     ps = paths.detach().to("cpu", torch.float32)
-    pts = to_pixels(ps.points, ps.canvas, height, width)[0].tolist()
+    pts = to_pixels(ps.points, ps.canvas, height, width)[0]
+    xy = _nums(pts.reshape(-1).tolist())  # "x y" of every control point, formatted at once
+    xy = [f"{x} {y}" for x, y in zip(xy[0::2], xy[1::2])]
     cp, sub = ps.curve_path.tolist(), ps.subpath_index().tolist()
     dwg = _drawing(paths, height, width, background)
     layer = _layer(dwg, "paths", "paths")
     d: list[list[str]] = [[] for _ in range(len(ps))]
     end = None
-    for k, p in enumerate(pts):
-        start = _points(p[:1])
+    for k in range(len(cp)):
+        start = xy[4 * k]
         if k == 0 or sub[k] != sub[k - 1]:
             if k:
                 d[cp[k - 1]].append("Z")
             d[cp[k]].append("M" + start)
         elif start != end:  # a gap: SVG's C would start from the previous end
             d[cp[k]].append("L" + start)
-        d[cp[k]].append("C" + _points(p[1:]))
-        end = _points(p[3:])
-    if pts:
+        d[cp[k]].append(f"C{xy[4 * k + 1]} {xy[4 * k + 2]} {xy[4 * k + 3]}")
+        end = xy[4 * k + 3]
+    if cp:
         d[cp[-1]].append("Z")
     rules = ps.fill_rule.tolist()
     for i in range(len(ps)):

@@ -1,0 +1,148 @@
+"""The tracing stage: Potrace through pypotrace, stacked colour layers, refinement."""
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from painter import PathSet
+from painter.export.svg import to_svg
+from painter.trace import quantize, stacked_layers, trace
+
+from .conftest import photo, psnr_np, resvg_render, run_cli
+
+
+def _ring(size=96):
+    """A black disc with a round hole and a separate square, on white: [3,H,W]."""
+    y, x = np.mgrid[:size, :size] + 0.5
+    r = np.hypot(x - size * 0.4, y - size * 0.45)
+    ink = ((r < size * 0.3) & (r > size * 0.13)) | ((abs(x - size * 0.85) < 6) & (abs(y - size * 0.8) < 6))
+    return ink, torch.tensor(np.where(ink, 0.0, 1.0)).float().expand(3, size, size).clone()
+
+
+def _blocks(size=80):
+    """Four flat colours with a curved boundary: [3,H,W]."""
+    y, x = np.mgrid[:size, :size] + 0.5
+    img = np.zeros((size, size, 3))
+    img[...] = (0.9, 0.85, 0.2)
+    img[x < size / 2] = (0.1, 0.2, 0.7)
+    img[np.hypot(x - size * 0.6, y - size * 0.5) < size * 0.25] = (0.8, 0.1, 0.1)
+    img[y > size * 0.8] = (0.1, 0.5, 0.2)
+    return torch.tensor(img).permute(2, 0, 1).float()
+
+
+def _drawn(paths, h, w, background=None):
+    return resvg_render(to_svg(paths, h, w, background))
+
+
+def test_bw_trace_matches_the_bitmap_and_keeps_holes():
+    ink, img = _ring()
+    paths = trace(img, mode="bw")
+    assert len(paths) == 1 and paths.meta["mode"] == "bw"
+    drawn = _drawn(paths, 96, 96).mean(2) < 128
+    assert (drawn & ink).sum() / (drawn | ink).sum() > 0.97
+    assert not drawn[43, 38]  # the hole of the ring is paper
+    root = ET.fromstring(to_svg(paths, 96, 96))
+    fills = [e for e in root.iter() if e.tag.endswith("path")]
+    assert len(fills) == 1 and fills[0].get("fill-rule") == "evenodd"
+
+
+def test_bw_invert_and_threshold():
+    ink, img = _ring()
+    inv = trace(img, mode="bw", invert=True)
+    drawn = _drawn(inv, 96, 96).mean(2) < 128
+    assert (drawn & ~ink).sum() / (drawn | ~ink).sum() > 0.97
+    grey = torch.full((3, 32, 32), 0.6)
+    assert len(trace(grey, mode="bw", threshold=0.5).points) == 0  # nothing darker than 0.5
+    assert len(trace(grey, mode="bw", threshold=0.7).points) > 0  # all of it
+
+
+def test_color_trace_is_faithful_and_has_no_seams():
+    img = _blocks()
+    paths = trace(img, colors=4)
+    assert len(paths) == 4 and paths.meta["colors"] == 4
+    ref = (img.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    assert psnr_np(_drawn(paths, 80, 80), ref) > 24
+    # every pixel is covered by a layer: a magenta background never shows
+    over_magenta = _drawn(paths, 80, 80, background=(1.0, 0.0, 1.0)).astype(int)
+    assert not (np.abs(over_magenta - [255, 0, 255]) < 60).all(-1).any()
+
+
+def test_layers_are_nested_dark_to_light():
+    img = torch.tensor(photo("coffee", 48)).permute(2, 0, 1).float() / 255
+    labels, inks = quantize(img, 6)
+    bitmaps, ordered = stacked_layers(labels, inks)
+    assert bitmaps[0].all()
+    for lower, upper in zip(bitmaps, bitmaps[1:]):
+        assert (upper <= lower).all()
+    lum = ordered @ torch.tensor([0.299, 0.587, 0.114])
+    assert (lum[1:] >= lum[:-1] - 0.05).all()
+
+
+def test_potrace_parameters_change_the_curves():
+    _, img = _ring()
+    smooth = trace(img, mode="bw")
+    polygon = trace(img, mode="bw", alphamax=0.0)
+    p = polygon.points
+    # alphamax 0: every curve is a straight line (control points on the chord)
+    chord = p[:, 3] - p[:, 0]
+    off = torch.stack([p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]], 1)
+    cross = chord[:, None, 0] * off[..., 1] - chord[:, None, 1] * off[..., 0]
+    assert cross.abs().max() < 1e-6
+    assert not torch.equal(smooth.points, polygon.points)
+    speckled = img.clone()
+    speckled[:, 5, 5] = speckled[:, 70, 10] = 0.0  # single-pixel specks
+    assert smooth.curve_subpath.max() == trace(speckled, mode="bw").curve_subpath.max()  # turdsize 2 drops them
+    assert trace(speckled, mode="bw", turdsize=0).curve_subpath.max() == smooth.curve_subpath.max() + 2
+
+
+def test_trace_is_deterministic_and_round_trips(tmp_path):
+    img = torch.tensor(photo("chelsea", 40)).permute(2, 0, 1).float() / 255
+    a, b = trace(img, colors=5, seed=3), trace(img, colors=5, seed=3)
+    assert a.equal(b)
+    a.save(tmp_path / "a.json")
+    assert PathSet.load(tmp_path / "a.json").equal(a)
+
+
+def test_refine_raises_psnr_and_keeps_subpaths_closed():
+    img = torch.tensor(photo("astronaut", 40)).permute(2, 0, 1).float() / 255
+    plain = trace(img, colors=6)
+    refined = trace(img, colors=6, refine=40)
+    assert refined.meta["psnr_refined"] > refined.meta["psnr_traced"] + 0.3
+    assert refined.points.shape == plain.points.shape  # same topology
+    assert torch.equal(refined.curve_subpath, plain.curve_subpath)
+    assert refined.problem() is None  # every subpath still closed
+
+
+def test_cli_trace_writes_svg_png_json(tmp_path):
+    src = tmp_path / "in.png"
+    Image.fromarray(photo("coffee", 64)).save(src)
+    outs = [tmp_path / n for n in ("t.svg", "t.png", "t.json")]
+    r = run_cli("trace", src, "--colors", "6", "-q", *sum((["-o", o] for o in outs), []))
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(outs[0]).getroot()
+    assert root.get("viewBox") == "0 0 64 64"
+    png = np.asarray(Image.open(outs[1]).convert("RGB"))
+    assert png.shape == (64, 64, 3)
+    assert psnr_np(png, resvg_render(outs[0].read_text())) > 30  # the PNG is the SVG's picture
+    paths = PathSet.load(outs[2])
+    assert len(paths) == 6 and paths.meta["options"]["colors"] == 6
+    desc = json.loads(next(e for e in root.iter() if e.tag.endswith("desc")).text)
+    assert desc["turdsize"] == 2 and desc["mode"] == "color"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--colors", "0"], "--colors"),
+    (["--mode", "sepia"], "--mode"),
+    (["--alphamax", "2"], "--alphamax"),
+    (["--turnpolicy", "sideways"], "--turnpolicy"),
+    (["-o", "x.gif"], ".svg, .png or .json"),
+])
+def test_cli_trace_usage_errors(tmp_path, args, words):
+    src = tmp_path / "in.png"
+    Image.fromarray(photo("coffee", 16)).save(src)
+    r = run_cli("trace", src, *args, cwd=tmp_path)
+    assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
