@@ -311,22 +311,29 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
               help="Longer side in pixels. Default: the size the strokes were painted at.")
 @click.option("--background", default=None, metavar="COLOR|IMAGE",
               help="Background colour (#rrggbb or a name) or picture file; default: the painting's own colour.")
-@click.option("--layers", default=None, metavar="0,1,...", help="Draw only these layers (0 = coarsest).")
+@click.option("--layers", default=None, metavar="0,1,...",
+              help="Draw only these layers (0 = coarsest; in a path file, the colour layers from the bottom).")
 @_device_option
 def render(strokes_file, outputs, size, background, layers, device) -> None:
-    """Re-render a stroke file at any size (vectors: no upscaling blur)."""
+    """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .export import export
     from .paint import resolve_device
+    from .strokes import StrokeSet
 
     paths = _check_outputs(outputs, (strokes_file,))
     bg = _parse_background(background)
-    strokes = _load_strokes(strokes_file).to(resolve_device(device))
+    strokes = _load_art(strokes_file).to(resolve_device(device))
     if layers is not None:
         try:
             wanted = [int(v) for v in layers.split(",") if v.strip()]
         except ValueError:
             raise click.BadParameter(f"{layers!r} is not a list of layer numbers like 0,2", param_hint="'--layers'") from None
-        strokes = strokes.select_layers(wanted)
+        if isinstance(strokes, StrokeSet):
+            strokes = strokes.select_layers(wanted)
+        elif any(not 0 <= i < len(strokes) for i in wanted):
+            raise click.BadParameter(f"a path file has layers 0 to {len(strokes) - 1}", param_hint="'--layers'")
+        else:
+            strokes = strokes[wanted]
     for p in paths:
         export(strokes, p, size=size, background=bg)
 
@@ -357,7 +364,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
         if p.suffix.lower() not in (".gif", ".mp4", ".svg"):
             raise click.UsageError(f"{p}: animations are written as .gif, .mp4 or .svg")
     bg = _parse_background(background)
-    strokes = _load_strokes(strokes_file)
+    strokes = _load_art(strokes_file)
     for p in paths:
         if p.suffix.lower() == ".svg":
             spf = strokes_per_frame
@@ -371,7 +378,9 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
             save_mp4(strokes, p, **timing)
 
 
-def _load_strokes(path: str):
+def _load_art(path: str):
+    """A stroke file (StrokeSet) or a path file (PathSet, from `painter trace`)."""
+    from .paths import PathFileError, PathSet
     from .strokes import StrokeFileError, StrokeSet
 
     p = Path(path)
@@ -379,9 +388,11 @@ def _load_strokes(path: str):
         _fail(f"{path}: no such file")
     if p.is_dir():
         _fail(f"{path}: is a directory, not a stroke file")
+    with open(p, "rb") as f:
+        head = f.read(256)  # both formats write "format" first
     try:
-        return StrokeSet.load(p)
-    except StrokeFileError as e:
+        return PathSet.load(p) if b'"painter.paths"' in head else StrokeSet.load(p)
+    except (StrokeFileError, PathFileError) as e:
         _fail(f"{path}: {e}")
 
 

@@ -196,8 +196,7 @@ def potrace_subpaths(bitmap: np.ndarray, params: dict) -> list[np.ndarray]:
     """Potrace one bitmap (True = ink): its closed subpaths as [n,4,2] float64 arrays
     of cubic control points in pixel units (x right, y down). Potrace's corners
     become two straight cubics. A bitmap that is all ink is the canvas rectangle."""
-    import potrace
-
+    potrace = _potrace()
     if not bitmap.any():
         return []
     h, w = bitmap.shape
@@ -223,6 +222,16 @@ def potrace_subpaths(bitmap: np.ndarray, params: dict) -> list[np.ndarray]:
         if rows:
             out.append(np.array(rows, dtype=np.float64))
     return out
+
+
+def _potrace():
+    try:
+        import potrace
+    except ImportError as e:
+        raise RuntimeError(f"tracing needs the Potrace binding pypotrace ({e}); install it with `make install` "
+                           "(Debian: apt-get install libpotrace-dev libagg-dev pkg-config; pip install pypotrace)"
+                           ) from None
+    return potrace
 
 
 def _line(a, b) -> tuple:

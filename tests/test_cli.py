@@ -81,6 +81,16 @@ def _future(tmp, name):
     (tmp / name).write_text(json.dumps(doc))
 
 
+def _open_path(tmp, name):
+    import torch
+
+    from painter import PathSet
+
+    doc = PathSet.from_polygons([[[(0.1, 0.1), (0.5, 0.1), (0.3, 0.5)]]], torch.tensor([[0.5, 0.5, 0.5]])).to_dict()
+    doc["paths"][0]["subpaths"][0][0][3] = [0.9, 0.9]  # the first edge no longer meets the second
+    (tmp / name).write_text(json.dumps(doc))
+
+
 def _truncated(tmp, name):
     ext = name.rsplit(".", 1)[1]
     im = Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
@@ -105,6 +115,7 @@ MAKERS = {
     "inf.json": lambda t, n: _stroke_doc(t, n, color=[float("inf"), 0, 0]),
     "negwidth.json": lambda t, n: _stroke_doc(t, n, width=[-1.0, 2.0]),
     "millions.json": _millions,
+    "openpath.json": _open_path,
 }
 
 
@@ -145,6 +156,11 @@ CASES = [
     (["render", "negwidth.json", "-o", "o.png"], 1, "widths must be >= 0"),
     (["render", "millions.json", "-o", "o.png"], 1, "more than the limit"),
     (["animate", "bad.json", "-o", "o.gif"], 1, "invalid JSON"),
+    (["render", "openpath.json", "-o", "o.png"], 1, "not closed"),
+    (["trace", "text.jpg", "-o", "o.svg"], 1, "not an image"),
+    (["trace", "bomb.png", "-o", "o.svg"], 1, "limit"),
+    (["trace", "good.png", "-o", "nodir/o.svg"], 1, "does not exist"),
+    (["trace", "good.png", "--colors", "0", "-o", "o.svg"], 2, "--colors"),
     (["render", "missing.json", "-o", "o.png"], 1, "no such file"),
     (["render", "good.png", "-o", "o.png"], 1, "stroke file"),
     (["render", "bad.json"], 2, "-o"),

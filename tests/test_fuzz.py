@@ -1,6 +1,7 @@
-"""Property-based tests (hypothesis): the stroke-file loader never fails in any way but
-a one-line StrokeFileError, and SVG/PNG export of any valid StrokeSet is well-formed
-XML / a PNG of the declared size. 500 examples each, derandomized so CI is repeatable."""
+"""Property-based tests (hypothesis): the stroke- and path-file loaders never fail in any
+way but a one-line StrokeFileError / PathFileError, and SVG/PNG export of any valid
+StrokeSet or PathSet is well-formed XML / a PNG of the declared size. 500 examples
+each, derandomized so CI is repeatable."""
 import io
 import json
 import math
@@ -11,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from painter import StrokeSet
+from painter import PathSet, StrokeSet
 from painter.export import export
 from painter.export.svg import export_size, to_svg
+from painter.paths import PathFileError
 from painter.strokes import StrokeFileError
 
 FUZZ = settings(max_examples=500, deadline=None, derandomize=True,
@@ -40,6 +42,28 @@ def stroke_sets(draw, max_strokes=12):
     layer = torch.tensor(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), dtype=torch.long)
     bg = tuple(draw(st.lists(unit, min_size=3, max_size=3)))
     return StrokeSet(points, widths, t((n, 3), unit), t((n,), unit), layer, canvas, bg, {"size": 32})
+
+
+@st.composite
+def path_sets(draw, max_paths=5):
+    """Random compound paths: polygons and cubic curves, holes, degenerate subpaths
+    (a point, a line), both fill rules, any opacity, any canvas shape."""
+    n = draw(st.integers(0, max_paths))
+    aspect = draw(st.floats(0.05, 1.0))
+    canvas = (1.0, aspect) if draw(st.booleans()) else (aspect, 1.0)
+    polygons = [[draw(st.lists(st.tuples(finite, finite), min_size=2, max_size=6)) for _ in range(draw(st.integers(0, 3)))]
+                for _ in range(n)]
+    colors = torch.tensor(draw(st.lists(st.tuples(unit, unit, unit), min_size=n, max_size=n)), dtype=torch.float32)
+    opacity = torch.tensor(draw(st.lists(unit, min_size=n, max_size=n)), dtype=torch.float32)
+    rules = draw(st.lists(st.sampled_from(["nonzero", "evenodd"]), min_size=n, max_size=n))
+    paths = PathSet.from_polygons(polygons, colors.reshape(n, 3), opacity, fill_rule=rules, canvas=canvas,
+                                  meta={"size": 32})
+    if len(paths.points) and draw(st.booleans()):  # bend the edges: inner control points anywhere
+        inner = torch.tensor(draw(st.lists(finite, min_size=4 * len(paths.points), max_size=4 * len(paths.points))))
+        pts = paths.points.clone()
+        pts[:, 1:3] = inner.reshape(-1, 2, 2)
+        paths = paths._replace(points=pts)
+    return paths
 
 
 def _mutate(draw, doc):
@@ -69,6 +93,34 @@ def stroke_documents(draw):
     return _mutate(draw, doc) if draw(st.integers(0, 9)) else doc
 
 
+@st.composite
+def path_documents(draw):
+    doc = draw(path_sets(3)).to_dict()
+    if not draw(st.integers(0, 9)):
+        return doc
+    for _ in range(draw(st.integers(1, 3))):
+        paths = doc["paths"]
+        where = draw(st.sampled_from(["top", "path", "field", "subpath", "curve"]))
+        if where == "top" or not isinstance(paths, list) or not paths:
+            doc[draw(st.sampled_from(["format", "version", "canvas", "background", "meta", "paths"]))] = draw(weird)
+            continue
+        p = paths[draw(st.integers(0, len(paths) - 1))]
+        if where == "path" or not isinstance(p, dict):
+            paths[draw(st.integers(0, len(paths) - 1))] = draw(weird)
+        elif where == "field":
+            p[draw(st.sampled_from(["color", "opacity", "fill_rule", "subpaths"]))] = draw(
+                st.one_of(weird, st.lists(weird, max_size=4)))
+        elif isinstance(p.get("subpaths"), list) and p["subpaths"]:
+            sub = p["subpaths"][draw(st.integers(0, len(p["subpaths"]) - 1))]
+            if not isinstance(sub, list):
+                continue
+            if where == "subpath" or not sub or not isinstance(sub[0], list) or len(sub[0]) != 4:
+                sub.append(draw(st.one_of(weird, st.lists(st.lists(weird, max_size=2), max_size=4))))
+            else:
+                sub[0][draw(st.integers(0, 3))] = draw(st.lists(st.one_of(finite, weird), max_size=3))
+    return doc
+
+
 @FUZZ
 @given(stroke_documents())
 def test_loader_accepts_valid_and_refuses_everything_else_in_one_line(doc):
@@ -83,18 +135,31 @@ def test_loader_accepts_valid_and_refuses_everything_else_in_one_line(doc):
 
 
 @FUZZ
-@given(st.binary(max_size=300))
-def test_loader_refuses_arbitrary_bytes(tmp_path_factory, data):
-    p = tmp_path_factory.mktemp("b") / "s.json"
-    p.write_bytes(data)
+@given(path_documents())
+def test_path_loader_accepts_valid_and_refuses_everything_else_in_one_line(doc):
     try:
-        StrokeSet.load(p)
-    except StrokeFileError as e:
-        assert "\n" not in str(e)
+        p = PathSet.from_dict(json.loads(json.dumps(doc)))
+    except PathFileError as e:
+        assert "\n" not in str(e) and str(e)
+        return
+    assert torch.isfinite(p.points).all() and p.problem() is None
+    assert (p.colors >= 0).all() and (p.colors <= 1).all() and (p.opacity >= 0).all() and (p.opacity <= 1).all()
 
 
 @FUZZ
-@given(stroke_sets(), st.integers(1, 48))
+@given(st.binary(max_size=300))
+def test_loaders_refuse_arbitrary_bytes(tmp_path_factory, data):
+    p = tmp_path_factory.mktemp("b") / "s.json"
+    p.write_bytes(data)
+    for cls, error in ((StrokeSet, StrokeFileError), (PathSet, PathFileError)):
+        try:
+            cls.load(p)
+        except error as e:
+            assert "\n" not in str(e)
+
+
+@FUZZ
+@given(st.one_of(stroke_sets(), path_sets()), st.integers(1, 48))
 def test_svg_is_valid_xml_of_the_declared_size(strokes, size):
     h, w = export_size(strokes, size)
     root = ET.fromstring(to_svg(strokes, h, w))
@@ -104,7 +169,7 @@ def test_svg_is_valid_xml_of_the_declared_size(strokes, size):
 
 
 @FUZZ
-@given(stroke_sets(), st.integers(1, 48))
+@given(st.one_of(stroke_sets(), path_sets()), st.integers(1, 48))
 def test_png_has_the_declared_size(tmp_path_factory, strokes, size):
     p = tmp_path_factory.mktemp("p") / "o.png"
     export(strokes, p, size=size)
