@@ -45,6 +45,16 @@ def astronaut(size: int = 256) -> np.ndarray:
     return np.asarray(Image.fromarray(data.astronaut()).resize((size, size), Image.LANCZOS))
 
 
+def photo(name: str, longer: int) -> np.ndarray:
+    """A scikit-image photo (``astronaut``, ``coffee``, ``chelsea``, ...) resized so that
+    its longer side is ``longer`` pixels, uint8 HxWx3."""
+    from skimage import data
+
+    im = Image.fromarray(getattr(data, name)()).convert("RGB")
+    s = longer / max(im.size)
+    return np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS))
+
+
 def save_png(arr: np.ndarray, path: str | Path) -> Path:
     Image.fromarray(arr).save(path)
     return Path(path)

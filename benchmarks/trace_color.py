@@ -7,42 +7,24 @@ the PNG file to the SVG file. Both SVGs are drawn by resvg; PSNR against the pho
 Seams: our SVG is drawn over a magenta background; the share of pixels that show
 it (where the photo has no such colour) must stay below 0.1%.
 Bars per image: PSNR >= vtracer's + 2 dB, SVG no larger than vtracer's, wall time
-<= 3x vtracer's (medians of 5 runs; --quick: 1 image, 1 run, no timing bar).
+<= 3x vtracer's (medians of 5 runs; --quick: astronaut only, no timing bar).
 """
 from __future__ import annotations
 
 import io
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from _common import bar, finish, parse_args, psnr, rasterize_svg, read_png, run_benchmark, say
+from _common import bar, finish, median_time, parse_args, psnr, rasterize_svg, read_png, run_benchmark, say
+from _common import photo as load_photo
 
 PSNR_MARGIN_DB = 2.0
 TIME_RATIO = 3.0
 SEAM_MAX = 0.001
 IMAGES = ("astronaut", "coffee", "chelsea")
-
-
-def photo512(name: str) -> np.ndarray:
-    from skimage import data
-
-    im = Image.fromarray(getattr(data, name)()).convert("RGB")
-    s = 512 / max(im.size)
-    return np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS))
-
-
-def timed(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def seam_fraction(svg: str, photo: np.ndarray) -> float:
@@ -63,13 +45,13 @@ def main() -> None:
     from painter.export import export
     from painter.trace import trace
 
-    runs = 1 if args.quick else 5
+    runs = 5
     images = IMAGES[:1] if args.quick else IMAGES
     figures, bars = {"runs": runs}, {}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         for name in images:
-            photo = photo512(name)
+            photo = load_photo(name, 512)
             src = d / f"{name}.png"
             Image.fromarray(photo).save(src)
 
@@ -79,9 +61,7 @@ def main() -> None:
             def theirs() -> None:
                 vtracer.convert_image_to_svg_py(str(src), str(d / "vtracer.svg"))
 
-            ours()
-            theirs()  # warm-up, and the files to judge
-            t_ours, t_vt = timed(ours, runs), timed(theirs, runs)
+            t_ours, t_vt = median_time(ours, runs), median_time(theirs, runs)  # leave the files to judge
             ours_svg, vt_svg = (d / "ours.svg").read_text(), (d / "vtracer.svg").read_text()
             p_ours = psnr(read_png(rasterize_svg(ours_svg)), photo)
             p_vt = psnr(read_png(rasterize_svg(vt_svg)), photo)

@@ -25,15 +25,19 @@ def _fail(msg: str) -> None:
     raise UserError(msg)
 
 
-def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...]) -> list[Path]:
-    """Validate output paths before any work: format, directory, not an input."""
+def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...], formats: tuple[str, ...] | None = None,
+                   what: str = "") -> list[Path]:
+    """Validate output paths before any work: format (one of ``formats`` if given,
+    ``what`` naming the kind of output), directory, not an input."""
     paths = []
     in_real = {os.path.realpath(p) for p in inputs}
     for o in outputs:
         try:
-            check_output_path(o)
+            ext = check_output_path(o)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
+        if formats is not None and ext not in formats:
+            raise click.UsageError(f"{o}: {what} are written as {', '.join(formats[:-1])} or {formats[-1]}")
         p = Path(o)
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
@@ -227,10 +231,7 @@ def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size,
 
     if not outputs:
         outputs = (f"{Path(image).stem or 'image'}-traced.svg",)
-    paths = _check_outputs(outputs, (image,))
-    for p in paths:
-        if p.suffix.lower() not in (".svg", ".png", ".json"):
-            raise click.UsageError(f"{p}: traced art is written as .svg, .png or .json")
+    paths = _check_outputs(outputs, (image,), (".svg", ".png", ".json"), "traced art")
     dev = resolve_device(device)
     img = load_image(image)
     result = run_trace(img, mode=mode, colors=colors, threshold=threshold, invert=invert, prefilter=prefilter,
@@ -359,10 +360,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
     from .export.animate import save_gif, save_mp4
     from .export.svg import save_svg
 
-    paths = _check_outputs(outputs, (strokes_file,))
-    for p in paths:
-        if p.suffix.lower() not in (".gif", ".mp4", ".svg"):
-            raise click.UsageError(f"{p}: animations are written as .gif, .mp4 or .svg")
+    paths = _check_outputs(outputs, (strokes_file,), (".gif", ".mp4", ".svg"), "animations")
     bg = _parse_background(background)
     strokes = _load_art(strokes_file)
     for p in paths:

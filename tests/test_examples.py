@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
-    "gallery.py": ["--size", "32", "--strokes", "30", "--steps", "4", "--photos", "coffee"],
+    "gallery.py": ["--size", "32", "--strokes", "30", "--steps", "4", "--photos", "coffee", "--refine", "2"],
     "recolor.py": ["--size", "32", "--strokes", "30", "--steps", "4"],
     "two_styles.py": ["--size", "32", "--steps", "4"],
     "custom_loss.py": ["--size", "32", "--strokes", "30", "--steps", "12", "--every", "5"],
