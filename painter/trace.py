@@ -281,8 +281,13 @@ def fit_inks(paths: PathSet, image: torch.Tensor) -> PathSet:
     return paths._replace(colors=inks.float().clamp(0, 1))
 
 
+#: Adam learning rates of the refinement: control points (canvas units per step, i.e.
+#: 0.8 px at 512 px, at least 0.2 px), colours, background
+REFINE_LR = (0.0016, 0.02, 0.01)
+
+
 def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: torch.device | str = "cpu",
-                 structure_weight: float = 0.02, callback=None, progress: bool = False) -> PathSet:
+                 structure_weight: float = 0.01, callback=None, progress: bool = False) -> PathSet:
     """Move every control point and colour of ``paths`` (and the background colour)
     towards ``image`` ([3,H,W] at the working size) with ``steps`` Adam steps through
     the renderer; topology unchanged, subpaths kept closed."""
@@ -301,7 +306,7 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     free = (base.points[:, :3] * s).clone().requires_grad_()
     col = base.colors.clone().requires_grad_()
     bg = torch.tensor(base.background, device=dev).requires_grad_()
-    opt = Adam([free, col, bg], [0.2, 0.01, 0.01])
+    opt = Adam([free, col, bg], [max(0.2, REFINE_LR[0] * s), *REFINE_LR[1:]])
 
     def build() -> PathSet:
         pts = torch.cat([free, free[nxt, :1]], 1) / s

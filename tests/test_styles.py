@@ -90,3 +90,13 @@ def test_cli_styles_lists_presets():
     r = run_cli("styles")
     assert r.returncode == 0
     assert {line.split()[0] for line in r.stdout.strip().splitlines()} == PRESETS
+
+
+def test_contact_sheet_rows_fit_their_pictures():
+    from painter.export.sheet import contact_sheet
+
+    tall, wide = torch.full((3, 40, 20), 0.2), torch.full((3, 10, 30), 0.8)
+    sheet = contact_sheet([("a", tall), ("b", tall), ("c", wide), ("d", wide)], columns=2, pad=4, label_height=10)
+    # rows of 40 and 10 pixels (plus labels and padding), columns as wide as the widest picture
+    assert sheet.shape == (3, 4 + (40 + 10 + 4) + (10 + 10 + 4), 4 + 2 * (30 + 4))
+    assert torch.allclose(sheet[:, 4 + 54, 4], torch.full((3,), 0.8), atol=0.01)  # second row starts right after the first

@@ -19,12 +19,14 @@ def contact_sheet(tiles: list[tuple[str, torch.Tensor]], columns: int | None = N
     columns = columns or math.ceil(math.sqrt(len(tiles)))
     rows = math.ceil(len(tiles) / columns)
     cw = max(t.shape[2] for _, t in tiles)
-    ch = max(t.shape[1] for _, t in tiles)
-    sheet = Image.new("RGB", (columns * (cw + pad) + pad, rows * (ch + label_height + pad) + pad), "white")
+    # each row as tall as its tallest picture (landscape rows leave no empty band)
+    row_h = [max(t.shape[1] for _, t in tiles[r * columns:(r + 1) * columns]) for r in range(rows)]
+    tops = [pad + sum(h + label_height + pad for h in row_h[:r]) for r in range(rows)]
+    sheet = Image.new("RGB", (columns * (cw + pad) + pad, tops[-1] + row_h[-1] + label_height + pad), "white")
     draw = ImageDraw.Draw(sheet)
     for i, (label, img) in enumerate(tiles):
-        x = pad + (i % columns) * (cw + pad)
-        y = pad + (i // columns) * (ch + label_height + pad)
+        r = i // columns
+        x, y = pad + (i % columns) * (cw + pad), tops[r]
         sheet.paste(Image.fromarray(to_uint8(img)), (x, y))
-        draw.text((x + 2, y + ch + 3), label, fill=(20, 20, 20))
+        draw.text((x + 2, y + row_h[r] + 3), label, fill=(20, 20, 20))
     return torch.from_numpy(np.asarray(sheet, dtype=np.float32) / 255.0).permute(2, 0, 1)
