@@ -68,3 +68,12 @@ def check_canvas_background(canvas: list[float], background: list[float], error:
 def to_json(doc: dict[str, Any]) -> str:
     """Compact JSON text of a document (NaN and infinity refused), newline-terminated."""
     return json.dumps(doc, separators=(",", ":"), sort_keys=False, allow_nan=False) + "\n"
+
+
+def rows_tensor(rows: list, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """[len(rows), *shape] tensor of nested JSON lists, one row per primitive;
+    ValueError for any other nesting (no row may borrow another's numbers)."""
+    t = torch.tensor(rows, dtype=dtype)
+    if rows and tuple(t.shape[1:]) != shape:
+        raise ValueError(f"expected items of shape {list(shape)}, got {list(t.shape[1:])}")
+    return t.reshape(len(rows), *shape)

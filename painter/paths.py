@@ -62,7 +62,7 @@ from typing import Any, Sequence
 
 import torch
 
-from .fileformat import check_canvas_background, check_header, f32_rows, read_document
+from .fileformat import check_canvas_background, check_header, f32_rows, read_document, rows_tensor
 from .tensorset import TensorSet
 
 FORMAT = "painter.paths"
@@ -312,9 +312,9 @@ class PathSet(TensorSet):
                     cs += [j] * len(sub)
                 if len(curves) > max_curves:
                     raise PathFileError(f"more than the limit of {max_curves} curves")
-            pts = _tensor(curves, (4, 2), torch.float32)
-            col = _tensor([p["color"] for p in paths], (3,), torch.float32)
-            opa = _tensor([p.get("opacity", 1.0) for p in paths], (), torch.float32)
+            pts = rows_tensor(curves, (4, 2), torch.float32)
+            col = rows_tensor([p["color"] for p in paths], (3,), torch.float32)
+            opa = rows_tensor([p.get("opacity", 1.0) for p in paths], (), torch.float32)
             rules = _fill_rule_codes([p.get("fill_rule", "nonzero") for p in paths], len(paths), "cpu")
         except PathFileError:
             raise
@@ -338,10 +338,3 @@ class PathSet(TensorSet):
 
         return PathSet.from_dict(read_document(path, PathFileError, WHAT, precheck=too_many), max_curves=max_curves)
 
-
-def _tensor(rows: list, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
-    """[len(rows), *shape] tensor of nested JSON lists; ValueError for any other nesting."""
-    t = torch.tensor(rows, dtype=dtype)
-    if rows and tuple(t.shape[1:]) != shape:
-        raise ValueError(f"expected items of shape {list(shape)}, got {list(t.shape[1:])}")
-    return t.reshape(len(rows), *shape)

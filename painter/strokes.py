@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from .fileformat import check_canvas_background, check_header, f32_rows, read_document
+from .fileformat import check_canvas_background, check_header, f32_rows, read_document, rows_tensor
 from .tensorset import TensorSet
 
 FORMAT = "painter.strokes"
@@ -253,12 +253,11 @@ class StrokeSet(TensorSet):
                 raise TypeError
             if len(strokes) > max_strokes:
                 raise StrokeFileError(f"{len(strokes)} strokes is more than the limit of {max_strokes}")
-            n = len(strokes)  # every stroke has exactly its shape: no reshape may borrow numbers across strokes
-            pts = torch.tensor([s["points"] for s in strokes], dtype=torch.float32).reshape(n, 4, 2)
-            wid = torch.tensor([s["width"] for s in strokes], dtype=torch.float32).reshape(n, 2)
-            col = torch.tensor([s["color"] for s in strokes], dtype=torch.float32).reshape(n, 3)
-            opa = torch.tensor([s.get("opacity", 1.0) for s in strokes], dtype=torch.float32).reshape(n)
-            lay = torch.tensor([int(s.get("layer", 0)) for s in strokes], dtype=torch.long).reshape(n)
+            pts = rows_tensor([s["points"] for s in strokes], (4, 2), torch.float32)
+            wid = rows_tensor([s["width"] for s in strokes], (2,), torch.float32)
+            col = rows_tensor([s["color"] for s in strokes], (3,), torch.float32)
+            opa = rows_tensor([s.get("opacity", 1.0) for s in strokes], (), torch.float32)
+            lay = rows_tensor([int(s.get("layer", 0)) for s in strokes], (), torch.long)
         except StrokeFileError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as e:
