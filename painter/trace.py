@@ -92,14 +92,13 @@ def trace(
         ink, level = ink_bitmap(img, threshold, invert)
         layers = [ink]
         inks = torch.zeros(1, 3)
-        background = (1.0, 1.0, 1.0)
         meta = {"threshold": round(level, 6), "invert": invert}
     else:
         labels, inks = quantize(_prefilter(img) if prefilter else img, colors, seed, fit=img)
         layers, inks = stacked_layers(labels, inks)
-        background = (1.0, 1.0, 1.0)  # never seen: the bottom layer covers the canvas
         meta = {"colors": int(inks.shape[0]), "prefilter": prefilter}
-    paths = bitmaps_to_paths(layers, inks, (h, w), params, background)
+    # white paper (in colour mode never seen: the bottom layer covers the canvas)
+    paths = bitmaps_to_paths(layers, inks, (h, w), params, (1.0, 1.0, 1.0))
     if mode == "color":
         paths = fit_inks(paths, img)
     paths.meta.update({"size": max(h, w), "mode": mode, "seed": seed, **meta, **params, "refine": refine})
@@ -291,6 +290,7 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     """Move every control point and colour of ``paths`` (and the background colour)
     towards ``image`` ([3,H,W] at the working size) with ``steps`` Adam steps through
     the renderer; topology unchanged, subpaths kept closed."""
+    from .imageops import psnr
     from .optim import Adam
     from .paint import _progress, pixel_loss
     from .render import render
@@ -312,13 +312,12 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
         pts = torch.cat([free, free[nxt, :1]], 1) / s
         return base._replace(points=pts, colors=col)
 
-    with torch.no_grad():
-        first = render(build(), h, w, background=bg)
-    psnr0 = _psnr(first, target)
     bar = _progress(steps, progress)
     for step in range(1, steps + 1):
         opt.zero_grad()
         img = render(build(), h, w, background=bg)
+        if step == 1:  # the traced picture, before any step
+            psnr0 = psnr(img.detach(), target)
         loss = pixel_loss(img, target, structure_weight)
         loss.backward()
         opt.safe_step(loss)
@@ -334,12 +333,7 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     out = build().detach()
     out = out._replace(background=tuple(float(c) for c in bg.detach()))
     with torch.no_grad():
-        psnr1 = _psnr(render(out, h, w), target)
+        psnr1 = psnr(render(out, h, w), target)
     out.meta = {**paths.meta, "psnr_traced": round(psnr0, 3), "psnr_refined": round(psnr1, 3)}
     return out.to("cpu")
 
-
-def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    from .imageops import psnr
-
-    return psnr(a, b)
