@@ -34,16 +34,20 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The main job as the README shows it: a photo painted in a preset, as PNG, SVG, the
+# stroke file and a GIF of the strokes going down.
+DEMO := out/demo
 demo: install
-	mkdir -p out
-	$(VPY) examples/demo_photo.py out/astronaut.png
-	$(VENV)/bin/painter paint out/astronaut.png --style none -o out/demo.svg -o out/demo.png -o out/demo.json
-	@echo "wrote out/demo.svg out/demo.png out/demo.json"
+	@mkdir -p out
+	@$(VPY) examples/demo_photo.py out/astronaut.png >/dev/null
+	$(VENV)/bin/painter paint out/astronaut.png --style van_gogh -o $(DEMO).png -o $(DEMO).svg -o $(DEMO).json -o $(DEMO).gif
+	@echo "the demo painting is in $(CURDIR)/out/:"
+	@for f in $(DEMO).png $(DEMO).svg $(DEMO).json $(DEMO).gif; do echo "  $(CURDIR)/$$f"; done
 
 test: install testdeps
 	$(VPY) -m pytest
 
-# slow tests: benchmark smoke runs (CI runs them after `make test`)
+# slow tests: benchmark smoke runs and the wheel check in a fresh venv (CI runs them after `make test`)
 test-slow: install testdeps
 	$(VPY) -m pytest -m slow
 

@@ -2,6 +2,10 @@
 
 Errors are one line on stderr (``painter: error: ...``) with exit status 1 for bad
 input and 2 for bad usage; ``--debug`` shows the traceback instead.
+
+Importing this module imports no torch: ``--help``, ``--version``, ``painter styles``
+and usage errors answer at once. Each command imports what it paints with inside its
+body; option defaults come from :mod:`painter.defaults`.
 """
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .export import FORMATS, check_output_path
-from .paint import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES
+from . import __version__
+from .defaults import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, check_output_path
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -72,7 +76,7 @@ def _device_option(f):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="painter")
+@click.version_option(__version__, prog_name="painter")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -120,12 +124,7 @@ def paint(ctx, photo, style, outputs, strokes, size, steps, seed, style_weight, 
     first output and exits with status 130; run the same command with --resume
     CHECKPOINT to go on.
     """
-    from .export import export
-    from .io import load_image
-    from .paint import paint as run_paint
-    from .paint import resolve_device
-
-    st = _resolve_style(style)
+    _check_style(style)
     if not outputs:
         stem = Path(photo).stem or "painting"
         outputs = tuple(f"{stem}-painted{ext}" for ext in (".png", ".svg", ".json"))
@@ -134,10 +133,16 @@ def paint(ctx, photo, style, outputs, strokes, size, steps, seed, style_weight, 
         _fail(f"{weights}: no such weights file")
     if resume is not None and not Path(resume).is_file():
         _fail(f"{resume}: no such checkpoint file")
+    from .checkpoint import Interrupted
+    from .export import export
+    from .io import load_image
+    from .paint import paint as run_paint
+    from .paint import resolve_device
+
+    st = _load_style(style)
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    from .checkpoint import Interrupted
 
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
@@ -178,16 +183,24 @@ def _resume_command(ctx: click.Context, checkpoint) -> str:
     return shlex.join(["painter", *args, "--resume", str(checkpoint)])
 
 
-def _resolve_style(name: str):
-    """The Style for ``--style``: unknown names are usage errors, unreadable files input errors."""
+def _check_style(name: str) -> None:
+    """``--style``: an unknown name is a usage error, found without importing torch."""
+    from .presets import StyleError, find_style
+
+    try:
+        find_style(name)
+    except StyleError as e:
+        raise click.BadParameter(str(e), param_hint="'--style'") from None
+
+
+def _load_style(name: str):
+    """The Style for a checked ``--style``: an unreadable style file or image is an input error."""
     from .styles import StyleError, load_style
 
     try:
         return load_style(name)
     except StyleError as e:
-        if Path(name).exists():
-            _fail(str(e))
-        raise click.BadParameter(str(e), param_hint="'--style'") from None
+        _fail(str(e))
 
 
 @cli.command()
@@ -264,15 +277,15 @@ def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size,
 @click.option("-q", "--quiet", is_flag=True)
 def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
     """List the built-in styles, or paint PHOTO in each of them (--sheet)."""
-    from .styles import list_styles
-
-    presets = list_styles()
     if sheet is None:
         if photo is not None:
             raise click.UsageError("PHOTO is only used with --sheet")
-        width = max(len(s.name) for s in presets)
-        for s in presets:
-            click.echo(f"{s.name:<{width}}  {s.description}")
+        from .presets import describe_presets
+
+        presets = describe_presets()
+        width = max(len(name) for name, _ in presets)
+        for name, description in presets:
+            click.echo(f"{name:<{width}}  {description}")
         return
     if photo is None:
         raise click.UsageError("--sheet needs a PHOTO to paint")
@@ -280,6 +293,7 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
     from .io import load_image, save_png
     from .paint import paint as run_paint
     from .paint import resolve_device
+    from .styles import list_styles
 
     (path,) = _check_outputs((sheet,), (photo,))
     if path.suffix.lower() != ".png":
@@ -294,7 +308,7 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
             notes.add(msg)
             click.echo(msg, err=True)
 
-    for st in presets:
+    for st in list_styles():
         r = run_paint(image, style=st, size=size, steps=steps, seed=seed, device=dev, weights=weights, notice=notice)
         tiles.append((st.name, r.image.cpu()))
         if not quiet:
@@ -438,11 +452,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # noqa: BLE001 - every failure becomes one line
         if debug:
             raise
-        from .io import InputError
-
-        code = EXIT_INPUT if isinstance(e, (InputError, ValueError, OSError)) else 1
+        # bad input (io.InputError), unreadable files, or a failure of our own: all exit 1
         click.echo(f"painter: error: {_one_line(str(e)) or type(e).__name__}", err=True)
-        sys.exit(code)
+        sys.exit(EXIT_INPUT)
 
 
 def _one_line(s: str) -> str:

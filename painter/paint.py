@@ -18,6 +18,7 @@ import torch
 
 from .checkpoint import Interrupted, deferred_interrupts, fingerprint, load_checkpoint, save_checkpoint
 from .color import srgb_to_lab, transfer_colors
+from .defaults import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES
 from .imageops import gaussian_blur, luminance, psnr
 from .init import flow_angles, place_strokes
 from .io import load_image, resize_longer
@@ -38,11 +39,6 @@ DEFAULT_LAYERS = (
 
 #: longer side (pixels) at which the VGG losses look at the painting
 PERCEPTUAL_SIZE = 224
-
-
-DEFAULT_STROKES = 500
-DEFAULT_STEPS = 180
-DEFAULT_SIZE = 256
 
 
 @dataclass

@@ -12,9 +12,7 @@ neural style loss and the colour distribution the photo is moved towards.
 """
 from __future__ import annotations
 
-import difflib
 import math
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,17 +21,10 @@ import torch
 
 from .color import kmeans_palette, parse_hex, pixels
 from .imageops import gaussian_blur
+from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
-
-
-class StyleError(ValueError):
-    """An unknown style name or an unreadable style file."""
+__all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
+           "style_from_image"]
 
 
 @dataclass(frozen=True)
@@ -137,11 +128,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
 
 def list_styles() -> list[Style]:
     """The built-in presets, sorted by name."""
-    return [load_style(p.stem) for p in sorted(STYLES_DIR.glob("*.toml"))]
-
-
-def style_names() -> list[str]:
-    return sorted(p.stem for p in STYLES_DIR.glob("*.toml"))
+    return [load_style(n) for n in preset_names()]
 
 
 def load_style(name_or_path: str | Path | Style | None) -> Style:
@@ -149,23 +136,23 @@ def load_style(name_or_path: str | Path | Style | None) -> Style:
     TOML file, or any image file (a painting to take the style of)."""
     if isinstance(name_or_path, Style):
         return name_or_path
-    if name_or_path is None or str(name_or_path) == "none":
+    kind, what = find_style("none" if name_or_path is None else str(name_or_path))
+    if kind == "none":
         return Style(name="none", description="plain strokes against pixel losses")
-    s = str(name_or_path)
-    p = Path(s)
-    preset = STYLES_DIR / f"{s}.toml"
-    if "/" not in s and "\\" not in s and preset.exists():
-        p = preset
-    if p.suffix.lower() == ".toml" and p.exists():
+    if kind == "image":
+        return style_from_image(what)
+    if kind == "preset":
+        d, name = read_preset(what), what
+    else:
         try:
-            return style_from_dict(tomllib.loads(p.read_text(encoding="utf-8")), p.stem)
-        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
-            raise StyleError(f"{p}: bad style file ({e})") from None
-    if p.exists():
-        return style_from_image(p)
-    close = difflib.get_close_matches(s, style_names(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(['none', *style_names()])}"
-    raise StyleError(f"unknown style {s!r} (not a preset name nor an image file){hint}")
+            text = Path(what).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise StyleError(f"{what}: cannot read style file ({e})") from None
+        d, name = read_toml(text, what), Path(what).stem
+    try:
+        return style_from_dict(d, name)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StyleError(f"{what}: bad style file ({e})") from None
 
 
 def style_from_image(path: str | Path, size: int = 256) -> Style:

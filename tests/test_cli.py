@@ -1,6 +1,8 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -185,6 +187,62 @@ def test_bad_input_one_line_no_traceback_no_output(tmp_path, args, code, words):
 def test_debug_shows_traceback(tmp_path):
     r = run_cli("--debug", "paint", "missing.jpg", "-o", "o.png", cwd=tmp_path)
     assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def _imported(*args: str, cwd=None) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run ``python -X importtime -m painter ARGS``: the result and the top-level names
+    of every module the command imported."""
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "painter", *args], capture_output=True, text=True,
+                       timeout=60, cwd=cwd)
+    names = {line.split("|")[-1].strip().split(".")[0] for line in r.stderr.splitlines() if line.startswith("import time:")}
+    return r, names
+
+
+@pytest.mark.parametrize("args, status", [(["--help"], 0), (["paint", "--help"], 0), (["trace", "--help"], 0),
+                                          (["render", "--help"], 0), (["animate", "--help"], 0),
+                                          (["styles", "--help"], 0), (["styles"], 0), (["--version"], 0),
+                                          (["paint", "p.jpg", "--no-such-option"], 2),
+                                          (["paint", "p.jpg", "--steps", "many"], 2),
+                                          (["paint", "p.jpg", "--style", "vangogh"], 2),
+                                          (["paint", "p.jpg", "-o", "out.xyz"], 2)])
+def test_commands_that_paint_nothing_import_no_torch(args, status, tmp_path):
+    r, names = _imported(*args, cwd=tmp_path)
+    assert r.returncode == status, r.stderr[-2000:]
+    assert "painter" in names and "click" in names  # the measurement itself works
+    assert not names & {"torch", "numpy", "PIL", "cv2", "torchvision"}, sorted(names)
+    if status:
+        errors = [line for line in r.stderr.splitlines() if not line.startswith("import time:")]
+        assert len(errors) == 1 and errors[0].startswith("painter: error:"), errors
+
+
+def test_version_is_the_package_version():
+    import painter
+
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.split() == ["painter,", "version", painter.__version__]
+
+
+def test_import_painter_is_lazy_and_keeps_the_api_names():
+    code = """
+import sys, types
+import painter
+assert "torch" not in sys.modules, "import painter imported torch"
+from painter.render import raster       # a submodule named like an API function
+import painter.trace, painter.paint     # and two more
+assert "torch" in sys.modules
+assert isinstance(painter.render, types.FunctionType) and painter.render.__module__ == "painter.render"
+assert isinstance(painter.paint, types.FunctionType) and isinstance(painter.trace, types.FunctionType)
+assert isinstance(painter.export, types.ModuleType) and callable(painter.export.export)
+assert painter.StrokeSet.__name__ == "StrokeSet" and set(painter.__all__) <= set(dir(painter))
+try:
+    painter.no_such_name
+except AttributeError:
+    pass
+else:
+    raise AssertionError("no AttributeError")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
 
 
 def test_help_lists_commands_and_defaults():

@@ -5,7 +5,7 @@ from painter.color import pixels, sliced_wasserstein, srgb_to_lab, transfer_colo
 from painter.paint import paint
 from painter.styles import StyleError, list_styles, load_style, make_exemplar
 
-from .conftest import photo, run_cli
+from .conftest import ROOT, photo, run_cli
 
 PRESETS = {"van_gogh", "monet", "seurat", "hokusai", "sumi_e", "watercolor", "sketch", "pop_art"}
 
@@ -84,6 +84,40 @@ def test_sketch_is_thin_and_dark_seurat_is_dots():
     se = paint(_photo(64), style="seurat", size=64, steps=10, strokes=80, notice=lambda m: None).strokes
     length = (se.points[:, 3] - se.points[:, 0]).norm(dim=-1)
     assert float((length / se.widths.mean(1)).median()) < 1.6
+
+
+def test_presets_are_found_through_importlib_resources(monkeypatch):
+    from importlib import resources
+
+    from painter import presets
+
+    names = sorted(p.stem for p in (ROOT / "styles").glob("*.toml"))
+    assert presets.preset_names() == names and len(names) == 8
+    assert str(resources.files("painter.builtin_styles")) == str(presets.presets_dir())  # the package, installed
+    assert [n for n, _ in presets.describe_presets()] == names
+    assert all(d for _, d in presets.describe_presets())
+
+    def missing(name):  # a checkout run with nothing installed
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(presets.resources, "files", missing)
+    assert presets.presets_dir() == presets.CHECKOUT_DIR and presets.preset_names() == names
+
+
+def test_find_style_names_what_a_style_argument_is(tmp_path):
+    from painter.presets import StyleError, find_style
+
+    (tmp_path / "mine.toml").write_text('name = "mine"\n')
+    (tmp_path / "painting.png").write_bytes(b"")
+    assert find_style("none") == ("none", "none")
+    assert find_style("monet") == ("preset", "monet")
+    assert find_style(str(tmp_path / "mine.toml")) == ("toml", str(tmp_path / "mine.toml"))
+    assert find_style(str(tmp_path / "painting.png")) == ("image", str(tmp_path / "painting.png"))
+    with pytest.raises(StyleError, match="did you mean monet"):
+        find_style("monett")
+    with pytest.raises(StyleError, match="available: none, hokusai"):
+        find_style("zzzzzz")
+    assert load_style(str(tmp_path / "mine.toml")).name == "mine"
 
 
 def test_cli_styles_lists_presets():

@@ -5,26 +5,14 @@ from pathlib import Path
 
 import torch
 
+from ..defaults import FORMATS, check_output_path
 from ..io import fit_background, save_png
 from ..paths import PathSet
 from ..render import render
 from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
-#: extension -> what it writes
-FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke or path file (JSON)",
-           ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}
-
 __all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
-
-
-def check_output_path(path: str | Path) -> str:
-    """Return the format of ``path`` from its extension, or raise ValueError."""
-    ext = Path(path).suffix.lower()
-    if ext not in FORMATS:
-        known = ", ".join(sorted(FORMATS))
-        raise ValueError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of {known}")
-    return ext
 
 
 def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None,

@@ -1,0 +1,29 @@
+"""Defaults and output formats shared by the command line and the API.
+
+This module imports nothing heavy (no torch), so that ``painter --help`` can show
+every default at once; :mod:`painter.paint` and :mod:`painter.export` use the same
+values from here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: strokes of the plain style ('none') at the default working size
+DEFAULT_STROKES = 500
+#: optimization steps over all layers
+DEFAULT_STEPS = 180
+#: working size: the longer side in pixels that the optimizer sees
+DEFAULT_SIZE = 256
+
+#: extension -> what it writes
+FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke or path file (JSON)",
+           ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}
+
+
+def check_output_path(path: str | Path) -> str:
+    """Return the format of ``path`` from its extension, or raise ValueError."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise ValueError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of {known}")
+    return ext
