@@ -12,7 +12,8 @@ built and kept. ``load_vgg`` looks for them, in order, in
 2. the environment variable ``PAINTER_VGG_WEIGHTS``,
 3. the torch hub cache, the very file torchvision uses:
    ``<torch.hub.get_dir()>/checkpoints/vgg19-dcbb9e9d.pth`` (``TORCH_HOME`` moves it),
-4. torchvision's download into that cache (SHA-256 checked), unless ``download=False``.
+4. torchvision's download into that cache (SHA-256 checked), unless ``download=False``
+   or the environment variable ``PAINTER_NO_DOWNLOAD=1``.
 
 A file named by 1 or 2 must exist and be valid: a missing or broken file is an error
 naming it (``WeightsFileError``), never a silent fall-through to the next route. When
@@ -28,6 +29,7 @@ path)`` and ``load_vgg(path)``.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import os
 import re
@@ -63,6 +65,9 @@ __all__ = [
 
 #: environment variable naming a local weights file
 ENV_VAR = "PAINTER_VGG_WEIGHTS"
+#: environment variable that, set to 1, turns the download route off (air-gapped
+#: machines, CI, benchmarks that must be offline by construction)
+NO_DOWNLOAD_VAR = "PAINTER_NO_DOWNLOAD"
 
 #: output name -> index in torchvision's ``vgg19().features`` of the ReLU after that conv
 LAYERS: dict[str, int] = {
@@ -258,6 +263,13 @@ def _from_state(state: dict[str, torch.Tensor], device) -> VGGFeatures:
     return VGGFeatures(layers).to(device)
 
 
+#: what a download really raises: no network, DNS, proxy, HTTP errors and time-outs
+#: (urllib's URLError/HTTPError and socket errors are OSErrors), a dropped connection
+#: (http.client), a full or read-only disk (OSError). A hash mismatch is torch.hub's
+#: RuntimeError, told apart by its message in load_vgg.
+DOWNLOAD_ERRORS = (OSError, http.client.HTTPException)
+
+
 def _download(progress: bool) -> Mapping:
     """torchvision's own download into the hub cache (SHA-256 checked).
 
@@ -301,10 +313,16 @@ def load_vgg(weights: str | os.PathLike | None = None, device: str | torch.devic
         return _from_state(state, device)
 
     reason = "not in the torch hub cache, download disabled"
+    if os.environ.get(NO_DOWNLOAD_VAR, "").strip() not in ("", "0"):
+        download, reason = False, f"not in the torch hub cache, download disabled by {NO_DOWNLOAD_VAR}"
     if download:
         try:
             obj = _download(progress)
-        except Exception as e:  # noqa: BLE001 - offline, proxy, hash mismatch, disk full ...
+        except DOWNLOAD_ERRORS as e:
+            reason = f"download failed: {_one_line(e)[:160]}"
+        except RuntimeError as e:  # torch.hub: 'invalid hash value' (a corrupt or tampered file)
+            if "hash" not in str(e):
+                raise  # anything else is a bug of ours or of torch: it must surface
             reason = f"download failed: {_one_line(e)[:160]}"
         else:
             state = _features_state(obj, f"{hub} (downloaded)")

@@ -1,6 +1,10 @@
 import io
+import queue
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +42,71 @@ def photo_file(tmp_path) -> Path:
     return p
 
 
+class Lines:
+    """The lines a running process writes to a pipe, read by a thread so that every wait
+    has a deadline: a hung process fails the test (and is killed) instead of hanging it."""
+
+    def __init__(self, proc: subprocess.Popen, stream):
+        self.proc, self.seen = proc, []
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)  # end of stream
+
+    def wait_for(self, prefix: str, timeout: float = 120) -> str:
+        """The first line starting with ``prefix``; fails after ``timeout`` s or at the end of the stream."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.proc.kill()
+                raise AssertionError(f"no line {prefix!r} within {timeout} s; got {self.seen[-5:]}") from None
+            if line is None:
+                raise AssertionError(f"the process ended without a line {prefix!r}; got {self.seen[-5:]}")
+            self.seen.append(line)
+            if line.startswith(prefix):
+                return line
+
+    def rest(self, timeout: float = 120) -> str:
+        """Everything until the end of the stream (at most ``timeout`` s)."""
+        out, deadline = [], time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.proc.kill()
+                raise AssertionError(f"the stream did not end within {timeout} s") from None
+            if line is None:
+                return "".join(out)
+            out.append(line)
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "painter", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No argument, no env var, an empty torch hub cache, and a network that fails like
+    an offline machine's (at the urlopen torch.hub uses, below torchvision's
+    get_state_dict and torch.hub.load_state_dict_from_url)."""
+    calls = []
+
+    def no_network(*args, **kwargs):
+        calls.append(args)
+        raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(torch.hub, "urlopen", no_network)
+    monkeypatch.delenv("PAINTER_VGG_WEIGHTS", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    monkeypatch.setattr(torch.hub, "_hub_dir", None)  # a set_dir() elsewhere would win over TORCH_HOME
+    return calls
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import urllib.error
 from pathlib import Path
 
 import pytest
@@ -27,25 +26,6 @@ def weights_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def vgg(weights_file) -> P.VGGFeatures:
     return P.load_vgg(weights_file)
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No argument, no env var, an empty torch hub cache, and a network that fails like
-    an offline machine's (at the urlopen torch.hub uses, below torchvision's
-    get_state_dict and torch.hub.load_state_dict_from_url)."""
-    calls = []
-
-    def no_network(*args, **kwargs):
-        calls.append(args)
-        raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
-
-    monkeypatch.setattr(torch.hub, "urlopen", no_network)
-    monkeypatch.delenv(P.ENV_VAR, raising=False)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
-    monkeypatch.setattr(torch.hub, "_hub_dir", None)  # a set_dir() elsewhere would win over TORCH_HOME
-    return calls
 
 
 def image(seed: int, size: int = 64) -> torch.Tensor:
@@ -200,10 +180,38 @@ def test_offline_without_weights_raises_one_line(offline, capfd):
     assert not P.hub_weights_path().exists()  # no partial file left in the cache
 
 
+def test_a_bug_in_the_download_route_surfaces(offline, monkeypatch):
+    """Only what a download really raises means "no weights"; a bug of ours (here a
+    wrong call signature, TypeError) must not be reported as "weights not found"."""
+    monkeypatch.setattr(P, "_download", lambda: {})  # takes no argument: load_vgg's call breaks
+    with pytest.raises(TypeError):
+        P.load_vgg()
+
+
+def test_a_hash_mismatch_is_a_failed_download(offline, monkeypatch):
+    def corrupt(progress):
+        raise RuntimeError('invalid hash value (expected "dcbb9e9d", got "00000000")')
+
+    monkeypatch.setattr(P, "_download", corrupt)
+    with pytest.raises(P.WeightsUnavailable, match="download failed: invalid hash value"):
+        P.load_vgg()
+
+
 def test_offline_without_download(offline):
     with pytest.raises(P.WeightsUnavailable, match=P.ENV_VAR):
         P.load_vgg(download=False)
     assert not offline
+
+
+def test_no_download_environment_variable(offline, monkeypatch):
+    monkeypatch.setenv(P.NO_DOWNLOAD_VAR, "1")
+    with pytest.raises(P.WeightsUnavailable, match=f"download disabled by {P.NO_DOWNLOAD_VAR}"):
+        P.load_vgg()
+    assert not offline  # the network was never asked
+    monkeypatch.setenv(P.NO_DOWNLOAD_VAR, "0")
+    with pytest.raises(P.WeightsUnavailable, match="download failed"):
+        P.load_vgg()
+    assert offline
 
 
 def test_hub_cache_is_used_without_network(offline, weights_file):
