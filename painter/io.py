@@ -75,8 +75,10 @@ def _to_rgb(im: Image.Image, background: tuple[float, float, float]) -> np.ndarr
     """Any PIL image -> float32 [H,W,3] RGB in [0,1], alpha composited over background."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         a = np.asarray(im, dtype=np.float64)
-        a = a / (65535.0 if a.max() > 255 else 255.0)
-        return np.repeat(a[..., None], 3, axis=2).clip(0, 1).astype(np.float32)
+        # I;16: the file says 16 bits, so 65535 is white (a dark 16-bit picture stays dark).
+        # I (32-bit integers) does not say its depth: 8-bit values in it are taken as such.
+        full = 65535.0 if im.mode != "I" or a.max() > 255 else 255.0
+        return np.repeat((a / full)[..., None], 3, axis=2).clip(0, 1).astype(np.float32)
     if im.mode == "F":
         a = np.asarray(im, dtype=np.float64)
         return np.repeat(a[..., None], 3, axis=2).clip(0, 1).astype(np.float32)

@@ -14,14 +14,39 @@ def _save(tmp_path, name, im, **kw):
     return p
 
 
-@pytest.mark.parametrize("mode", ["L", "RGB", "P", "CMYK", "I;16"])
+def _gradient() -> np.ndarray:
+    """24x32x3 uint8 with every channel varying."""
+    y, x = np.mgrid[0:24, 0:32]
+    return np.stack([x * 8, y * 10, (x * y) % 256], -1).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P", "CMYK"])
 def test_modes_load_as_rgb(tmp_path, mode):
-    base = Image.fromarray((np.arange(24 * 32 * 3).reshape(24, 32, 3) % 256).astype(np.uint8))
-    im = base.convert(mode) if mode != "I;16" else base.convert("L").convert("I;16")
+    base = Image.fromarray(_gradient())
+    im = base.convert(mode)
     ext = "jpg" if mode == "CMYK" else "png"
     img = load_image(_save(tmp_path, f"x.{ext}", im))
     assert img.shape == (3, 24, 32) and img.dtype == torch.float32
-    assert 0 <= float(img.min()) and float(img.max()) <= 1
+    got = (img.permute(1, 2, 0).numpy() * 255).astype(np.float64)
+    want = np.asarray(im.convert("RGB"), np.float64)  # what Pillow says the pixels are
+    if mode == "CMYK":  # a JPEG: compare with what was written, within JPEG's loss
+        want = np.asarray(Image.open(tmp_path / "x.jpg").convert("RGB"), np.float64)
+    assert np.abs(got - want).max() < 0.51
+    if mode == "L":
+        assert np.allclose(img[0], img[1]) and np.allclose(img[1], img[2])
+        assert abs(float(img[0, 0, 31]) - round(0.299 * 248 + 0.587 * 0 + 0.114 * 0) / 255) < 1e-6
+
+
+def test_16_bit_is_scaled_by_its_full_range(tmp_path):
+    a = (np.arange(24 * 32).reshape(24, 32) * 85).astype(np.uint16)  # 0 .. 65195
+    p = _save(tmp_path, "x16.png", Image.fromarray(a))
+    assert Image.open(p).mode == "I;16" and a.max() > 255
+    img = load_image(p)
+    assert img.shape == (3, 24, 32)
+    assert torch.allclose(img[0], torch.from_numpy(a / 65535.0).float(), atol=1e-6)
+    assert torch.equal(img[0], img[2])
+    dark = load_image(_save(tmp_path, "dark16.png", Image.fromarray((a // 512).astype(np.uint16))))  # <= 127 of 65535
+    assert float(dark.max()) < 0.002  # a dark 16-bit picture stays dark, not scaled as if 8-bit
 
 
 def test_alpha_is_composited_over_background(tmp_path):

@@ -16,7 +16,7 @@ from PIL import Image
 from painter import StrokeSet
 from painter.cli import main
 
-from .conftest import psnr_np, run_cli
+from .conftest import Lines, psnr_np, run_cli
 
 RUN = ("--size", "96", "--strokes", "300", "--steps", "240", "--seed", "11")
 
@@ -32,13 +32,10 @@ def test_interrupt_saves_checkpoint_and_resume_matches_uninterrupted(photo_file,
     assert run_cli("paint", photo_file, *RUN, "-q", "-o", ref).returncode == 0
     out, strokes = tmp_path / "out.png", tmp_path / "out.json"
     proc = _start("paint", photo_file, *RUN, "-o", out, "-o", strokes, cwd=tmp_path)
-    lines = []
-    for line in proc.stderr:  # stage lines come as the run goes; stop it in its second layer
-        lines.append(line)
-        if line.startswith("layer 1/"):
-            break
+    lines = Lines(proc, proc.stderr)
+    lines.wait_for("layer 1/")  # stage lines come as the run goes; stop it in its second layer
     proc.send_signal(sig)
-    rest = proc.stderr.read()
+    rest = lines.rest()
     assert proc.wait(timeout=120) == 130, rest
     last = rest.strip().splitlines()[-1]
     assert "checkpoint saved to" in last and "--resume" in last and "Traceback" not in rest
@@ -47,7 +44,8 @@ def test_interrupt_saves_checkpoint_and_resume_matches_uninterrupted(photo_file,
     # the printed command resumes the run
     cmd = last.split("resume with: ", 1)[1].split()
     assert cmd[0] == "painter" and cmd[-2:] == ["--resume", str(ckpt)]
-    r = subprocess.run([sys.executable, "-m", "painter", *cmd[1:], "-q"], cwd=tmp_path, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "painter", *cmd[1:], "-q"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300)
     assert r.returncode == 0, r.stderr
     assert not ckpt.exists()  # removed once the run is complete
     a, b = (np.asarray(Image.open(p).convert("RGB")) for p in (ref, out))
@@ -99,73 +97,129 @@ def _complete(path):
         StrokeSet.load(path)
 
 
+def _busy_outputs(folder, names, pid: int) -> list[str]:
+    """The outputs that process ``pid`` has finished or is writing (its hidden
+    ``.NAME.PID.*.tmp`` files; those of processes killed before are left out)."""
+    return [f for f in os.listdir(folder)
+            if f in names or any(f.startswith(f".{n}.{pid}.") and f.endswith(".tmp") for n in names)]
+
+
+def _kill_at(proc, phase: str, lines, folder, names, rng) -> str:
+    """SIGKILL ``proc`` in ``phase``: "painting" (after a progress line, before any output
+    is begun) or "export" (while an output is being written: the k-th one, k random).
+    Returns what was under way at the kill; fails if the process had already ended."""
+    if phase == "painting":
+        lines.wait_for("layer 1/")  # torch imported, photo loaded, the optimizer under way
+        time.sleep(rng.uniform(0.0, 0.4))
+    else:
+        k = rng.randrange(len(names))  # wait until the k-th output (in writing order) is begun
+        deadline = time.monotonic() + 240
+        while len(_busy_outputs(folder, names, proc.pid)) <= k and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if k < len(names) - 1:
+            time.sleep(rng.uniform(0.0, 0.03))
+    under_way = "export" if _busy_outputs(folder, names, proc.pid) else "painting"
+    assert proc.poll() is None, f"the run ended before the kill meant for {phase}"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    return under_way
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_partial_outputs(photo_file, tmp_path):
     src = tmp_path / "s.json"
     StrokeSet.random(3000, seed=4).save(src)
     names = ("k.png", "k.svg", "k.json", "k.gif")
-    jobs = [
-        ["paint", photo_file, "--size", "64", "--strokes", "200", "--steps", "20", "-q"],
-        ["render", src, "--size", "1536"],
+    jobs = [  # (arguments, outputs in the order they are written, where to kill)
+        (["paint", photo_file, "--size", "64", "--strokes", "200", "--steps", "60"], names, "painting"),
+        (["paint", photo_file, "--size", "64", "--strokes", "200", "--steps", "60"], names, "export"),
+        (["render", src, "--size", "1536"], names[:3], "export"),
     ]
     rng = random.Random(6)
+    landed = []
     for i in range(12):
-        args = jobs[i % 2] + sum((["-o", tmp_path / n] for n in names if not (i % 2 and n.endswith(".gif"))), [])
+        args, outs, phase = jobs[i % 3]
         for n in names:
             (tmp_path / n).unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, "-m", "painter", *map(str, args)], cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.5, 7.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        for n in names:
+        proc = subprocess.Popen([sys.executable, "-m", "painter", *map(str, args),
+                                 *sum((["-o", tmp_path / n] for n in outs), [])],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        landed.append((phase, _kill_at(proc, phase, Lines(proc, proc.stderr), tmp_path, outs, rng)))
+        for n in outs:
             p = tmp_path / n
             if p.exists():
                 _complete(p)
         # temporary files are hidden and the next write of the same output clears them
         assert all(f.startswith(".") for f in os.listdir(tmp_path) if f.endswith(".tmp"))
+    assert all(meant == got for meant, got in landed), landed
     r = run_cli("render", src, "--size", "64", *sum((["-o", tmp_path / n] for n in names[:3]), []))
     assert r.returncode == 0, r.stderr
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp") and not f.startswith(".k.gif")]
 
 
 def _odd_image(tmp, kind):
-    rng = np.random.default_rng(1)
-    rgb = (rng.random((30, 40, 3)) * 255).astype(np.uint8)
+    """A file of the given kind and the RGB picture (uint8 [H,W,3]) it must load as:
+    a warm left half, a cool right half, a gradient across, so every channel, every
+    orientation and a wrong frame or scaling shows."""
+    y, x = np.mgrid[0:30, 0:40]
+    rgb = np.where((x < 20)[..., None], [200, 60, 40], [30, 90, 210]) + (y * 1.5)[..., None]
+    rgb = rgb.clip(0, 255).astype(np.uint8)
     im = Image.fromarray(rgb)
     if kind == "exif":
         exif = Image.Exif()
         exif[0x0112] = 6  # shown rotated 90 degrees clockwise
-        im.save(tmp / "in.jpg", exif=exif)
-        return tmp / "in.jpg", (40, 30)
+        im.save(tmp / "in.jpg", exif=exif, quality=95)
+        return tmp / "in.jpg", np.rot90(rgb, -1)
     if kind == "gif":
         frames = [im.convert("P"), Image.fromarray(255 - rgb).convert("P")]
         frames[0].save(tmp / "in.gif", save_all=True, append_images=frames[1:])
-        return tmp / "in.gif", (30, 40)
+        return tmp / "in.gif", np.asarray(frames[0].convert("RGB"))  # the first frame
     if kind == "1x1":
         Image.new("RGB", (1, 1), (200, 30, 30)).save(tmp / "in.png")
-        return tmp / "in.png", (1, 1)
+        return tmp / "in.png", np.array([[[200, 30, 30]]], np.uint8)
     if kind == "3x500":
-        Image.fromarray((rng.random((500, 3, 3)) * 255).astype(np.uint8)).save(tmp / "in.png")
-        return tmp / "in.png", (500, 3)
-    mode = {"gray": "L", "LA": "LA", "P": "P", "RGBA": "RGBA", "CMYK": "CMYK", "16-bit": "I;16"}[kind]
-    conv = im.convert("L").convert("I;16") if mode == "I;16" else im.convert(mode)
+        tall = np.repeat(np.linspace(0, 255, 500)[:, None, None], 3, 1).repeat(3, 2).astype(np.uint8)
+        tall[..., 2] = 255 - tall[..., 2]
+        Image.fromarray(tall).save(tmp / "in.png")
+        return tmp / "in.png", tall
+    if kind == "16-bit":  # a real 16-bit file: luma * 257, so 65535 is white
+        luma = np.asarray(im.convert("L"))
+        Image.fromarray(luma.astype(np.uint16) * 257).save(tmp / "in.png")
+        return tmp / "in.png", np.repeat(luma[..., None], 3, 2)
+    if kind in ("LA", "RGBA"):  # the right half transparent: white shows there
+        alpha = np.where(x < 20, 255, 0).astype(np.uint8)
+        base = np.asarray(im.convert("L"))[..., None] if kind == "LA" else rgb
+        Image.fromarray(np.dstack([base, alpha]), kind).save(tmp / "in.png")
+        want = np.where((x < 20)[..., None], np.broadcast_to(base, rgb.shape), 255)
+        return tmp / "in.png", want.astype(np.uint8)
+    mode = {"gray": "L", "P": "P", "CMYK": "CMYK"}[kind]
+    conv = im.convert(mode)
     ext = "jpg" if mode == "CMYK" else "png"
-    conv.save(tmp / f"in.{ext}")
-    return tmp / f"in.{ext}", (30, 40)
+    conv.save(tmp / f"in.{ext}", **({"quality": 95} if ext == "jpg" else {}))
+    return tmp / f"in.{ext}", np.asarray(conv.convert("RGB"))
 
 
 @pytest.mark.parametrize("kind", ["gray", "LA", "P", "RGBA", "CMYK", "16-bit", "exif", "gif", "1x1", "3x500"])
 def test_valid_but_unusual_images_paint(tmp_path, capsys, kind):
-    src, (h, w) = _odd_image(tmp_path, kind)
+    from painter.io import load_image
+
+    src, want = _odd_image(tmp_path, kind)
+    h, w = want.shape[:2]
+    lossy = src.suffix == ".jpg"
+    got = np.asarray(load_image(src).permute(1, 2, 0)) * 255
+    assert got.shape == want.shape
+    assert np.abs(got - want).mean() < (4 if lossy else 0.51), "the file loaded as other pixels"
+
     out = tmp_path / "o.png"
     try:
-        main(["paint", str(src), "--size", "16", "--strokes", "6", "--steps", "3", "-q", "-o", str(out),
+        main(["paint", str(src), "--size", "16", "--strokes", "30", "--steps", "12", "-q", "-o", str(out),
               "-o", str(tmp_path / "o.json")])
     except SystemExit as e:
         pytest.fail(f"exit {e.code}: {capsys.readouterr().err}")
-    got = Image.open(out).size  # (w, h), longer side 16, orientation upright
+    painted = Image.open(out).convert("RGB")  # (w, h), longer side 16, orientation upright
     scale = 16 / max(h, w)
-    assert got == (max(1, round(w * scale)), max(1, round(h * scale)))
+    assert painted.size == (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray(want).resize(painted.size, Image.BOX))
+    assert psnr_np(np.asarray(painted), small) > 24, "the painting does not show the picture"  # 29-37 dB here
     meta = json.loads((tmp_path / "o.json").read_text())["meta"]
-    assert meta["seed"] == 0 and meta["options"]["steps"] == 3
+    assert meta["seed"] == 0 and meta["options"]["steps"] == 12
