@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--strokes", type=int, default=500)
     ap.add_argument("--steps", type=int, default=180)
     ap.add_argument("--every", type=int, default=30)
+    ap.add_argument("--patience", type=int, default=40, help="stop after this many steps without progress")
     ap.add_argument("--out", default="out/custom_loss")
     a = ap.parse_args()
     out = Path(a.out)
@@ -41,8 +42,8 @@ def main() -> None:
                                                                  mode="area")[0]) ** 2).mean())
         best["since"] = 0 if loss < best["loss"] - 1e-5 else best["since"] + 1
         best["loss"] = min(best["loss"], loss)
-        if best["since"] >= 40:
-            print(f"stopping at step {step}: no progress for 40 steps")
+        if best["since"] >= a.patience:
+            print(f"stopping at step {step}: no progress for {a.patience} steps")
             return False
         return None
 

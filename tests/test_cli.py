@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from painter import StrokeSet
@@ -47,11 +48,25 @@ def test_render_any_size(tmp_path):
     out = tmp_path / "big.png"
     r = run_cli("render", src, "--size", "512", "-o", out, "-o", tmp_path / "big.svg")
     assert r.returncode == 0, r.stderr
-    assert Image.open(out).size == (512, 256)
+    big = np.asarray(Image.open(out).convert("RGB"))
+    assert big.shape == (256, 512, 3)
+    svg = (tmp_path / "big.svg").read_text()
+    assert 'viewBox="0 0 512 256"' in svg
+    assert psnr_np(resvg_render(svg), big) > 30  # the SVG draws the PNG's picture at the same size
+
     r = run_cli("render", src, "-o", tmp_path / "default.png", "--background", "#ff0000")
     assert r.returncode == 0, r.stderr
-    im = Image.open(tmp_path / "default.png")
-    assert im.size == (64, 32)
+    red = np.asarray(Image.open(tmp_path / "default.png").convert("RGB"))
+    assert red.shape == (32, 64, 3)
+    import painter
+
+    with torch.no_grad():
+        bare = painter.render(s, 32, 64, background=(1.0, 0.0, 0.0)) - painter.render(s, 32, 64, background=(0.0, 0.0, 1.0))
+    uncovered = bare.abs().amax(0) > 0.999  # pixels where no stroke paints: the background shows whole
+    assert uncovered.sum() > 50
+    assert (red[uncovered.numpy()] == [255, 0, 0]).all()
+    expected = painter.render(s, 32, 64, background=(1.0, 0.0, 0.0)).detach()
+    assert psnr_np(red, (expected.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)) > 45
 
 
 def _stroke_doc(tmp, name, **change):

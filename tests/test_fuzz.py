@@ -132,6 +132,16 @@ def test_loader_accepts_valid_and_refuses_everything_else_in_one_line(doc):
     for t in (s.points, s.widths, s.colors, s.opacity):
         assert torch.isfinite(t).all()
     assert (s.widths >= 0).all() and (s.colors >= 0).all() and (s.colors <= 1).all() and (s.layer >= 0).all()
+    _assert_round_trips(s)
+
+
+def _assert_round_trips(s) -> None:
+    """A set that loaded writes a document that loads back to the identical set."""
+    back = type(s).from_dict(json.loads(json.dumps(s.to_dict())))
+    for f in s.FIELDS:
+        a, b = getattr(s, f), getattr(back, f)
+        assert a.dtype == b.dtype and torch.equal(a, b), f
+    assert (back.canvas, back.background, back.meta) == (s.canvas, s.background, s.meta)
 
 
 @FUZZ
@@ -144,6 +154,7 @@ def test_path_loader_accepts_valid_and_refuses_everything_else_in_one_line(doc):
         return
     assert torch.isfinite(p.points).all() and p.problem() is None
     assert (p.colors >= 0).all() and (p.colors <= 1).all() and (p.opacity >= 0).all() and (p.opacity <= 1).all()
+    _assert_round_trips(p)
 
 
 @FUZZ
@@ -153,9 +164,11 @@ def test_loaders_refuse_arbitrary_bytes(tmp_path_factory, data):
     p.write_bytes(data)
     for cls, error in ((StrokeSet, StrokeFileError), (PathSet, PathFileError)):
         try:
-            cls.load(p)
+            loaded = cls.load(p)
         except error as e:
             assert "\n" not in str(e)
+        else:
+            _assert_round_trips(loaded)
 
 
 @FUZZ

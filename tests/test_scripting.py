@@ -20,6 +20,8 @@ def test_selections():
     w = s.widths.mean(1)
     assert len(s.by_size(max_width=float(w.median()))) == int((w <= w.median()).sum())
     red = s.by_color((1.0, 0.0, 0.0), tolerance=60)
+    d_all = (srgb_to_lab(s.colors) - srgb_to_lab(torch.tensor([1.0, 0.0, 0.0]))).norm(dim=-1)
+    assert 0 < len(red) < len(s) and len(red) == int((d_all <= 60).sum())  # exactly the close ones, not none
     d = (srgb_to_lab(red.colors) - srgb_to_lab(torch.tensor([1.0, 0.0, 0.0]))).norm(dim=-1)
     assert bool((d <= 60).all())
 
