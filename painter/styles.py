@@ -54,7 +54,7 @@ class LayerSpec:
 class Style:
     name: str
     description: str = ""
-    strokes: int = 500  # default stroke count at 256 px (scaled with the canvas area)
+    strokes: int = 500  # default stroke count at 256 px (scaled with the working size's longer side)
     background: tuple[float, float, float] | None = None  # None: the photo's mean colour
     brush: Brush = field(default_factory=Brush)
     flow: str = "structure"  # structure | curl | hatch | none

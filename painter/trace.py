@@ -24,6 +24,7 @@ loss that painting uses.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable
 
@@ -127,17 +128,37 @@ def ink_bitmap(img: torch.Tensor, threshold: float | None = None, invert: bool =
 
 def _prefilter(img: torch.Tensor) -> torch.Tensor:
     """Edge-preserving smoothing (bilateral filter) so flat areas quantize without
-    speckles while edges stay sharp."""
+    speckles while edges stay sharp. Its colour range follows the picture's own
+    noise (:func:`noise_level`): differences of a few noise deviations are smoothed
+    away, larger ones are edges."""
     import cv2
 
     a = np.ascontiguousarray(img.permute(1, 2, 0).numpy().astype(np.float32))
     d = 5 if max(a.shape[:2]) >= 64 else 3
-    out = cv2.bilateralFilter(a, d, PREFILTER_SIGMA, d)
+    sigma = max(PREFILTER_SIGMA, PREFILTER_NOISE_SIGMAS * noise_level(img))
+    out = cv2.bilateralFilter(a, d, sigma, d)
     return torch.from_numpy(out).permute(2, 0, 1).clamp(0, 1)
 
 
-#: colour range of the bilateral pre-filter (RGB in [0, 1]): differences well above it are edges
-PREFILTER_SIGMA = 0.04
+#: least colour range of the bilateral pre-filter (RGB in [0, 1]): a clean photo's
+#: JPEG noise and fine texture are smoothed, its edges are kept (on scikit-image photos
+#: at 256 px: 7-38% fewer curves for at most 0.4 dB)
+PREFILTER_SIGMA = 0.1
+#: the colour range is at least this many times the estimated noise deviation per
+#: channel (two pixels of one flat colour differ by about sqrt(6) of it in RGB)
+PREFILTER_NOISE_SIGMAS = 2.5
+
+
+def noise_level(img: torch.Tensor) -> float:
+    """Standard deviation of the picture's pixel noise per channel (RGB in [0, 1]), estimated as
+    Immerkaer (1996) does: the mean absolute response of a 3x3 mask that cancels
+    smooth image structure (second differences), scaled to a Gaussian deviation."""
+    h, w = img.shape[1:]
+    if h < 3 or w < 3:
+        return 0.0
+    mask = torch.tensor([[1.0, -2.0, 1.0], [-2.0, 4.0, -2.0], [1.0, -2.0, 1.0]])
+    resp = torch.nn.functional.conv2d(img.float()[:, None], mask[None, None])  # each channel on its own
+    return float(resp.abs().mean() * math.sqrt(math.pi / 2) / 6)
 
 
 def quantize(img: torch.Tensor, k: int, seed: int = 0, fit: torch.Tensor | None = None
