@@ -1,4 +1,5 @@
 # painter: the two commands are `make demo` and `make test`.
+SHELL   := /bin/bash
 PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
@@ -10,9 +11,16 @@ TESTPKGS := chromium potrace
 
 install: $(STAMP)
 
-# System libraries that pypotrace (the Potrace binding) builds against.
+# System libraries that pypotrace (the Potrace binding) builds against, and what
+# building it needs where this machine lacks it: a C compiler (build-essential), the
+# headers of $(PY) (python3-dev) and its venv module (python3-venv).
 sysdeps:
-	@$(MAKE) --no-print-directory apt PKGS="$(SYSPKGS)"
+	@pkgs="$(SYSPKGS)"; \
+	command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || pkgs="$$pkgs build-essential"; \
+	$(PY) -c "import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+	  || pkgs="$$pkgs python3-dev"; \
+	$(PY) -c "import ensurepip, venv" >/dev/null 2>&1 || pkgs="$$pkgs python3-venv"; \
+	$(MAKE) --no-print-directory apt PKGS="$$pkgs"
 
 # Headless Chromium: the tests check the animated SVG in a real browser; Debian's
 # potrace command: the tracing benchmark compares curve counts with it.
@@ -47,12 +55,20 @@ demo: install
 test: install testdeps
 	$(VPY) -m pytest
 
-# slow tests: benchmark smoke runs and the wheel check in a fresh venv (CI runs them after `make test`)
+# slow tests: benchmark smoke runs, the SIGKILL test, the wheel check in a fresh venv,
+# then the deliberate bugs that the tests must catch (CI runs all this after `make test`)
 test-slow: install testdeps
 	$(VPY) -m pytest -m slow
+	$(VPY) tests/mutants.py
 
-bench: install
-	@for f in benchmarks/[a-z]*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done
+# Every benchmark runs, even after one misses a bar; the summary at the end says which
+# passed (each one's output is also kept in out/bench/NAME.log). Exit 1 if any failed.
+bench: install testdeps
+	@mkdir -p out/bench; set -o pipefail; status=0; summary=""; \
+	for f in benchmarks/[a-z]*.py; do n=$$(basename $$f .py); echo "== $$n"; \
+	  if $(VPY) $$f 2>&1 | tee out/bench/$$n.log; then r=PASS; else r=FAIL; status=1; fi; \
+	  summary="$$summary$$r  $$n  (out/bench/$$n.log)\n"; \
+	done; printf "\n== benchmarks\n$$summary"; exit $$status
 
 gallery: install
 	$(VPY) examples/gallery.py

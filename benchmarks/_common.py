@@ -107,7 +107,7 @@ def run_cli(args: list[str], cwd: str | Path | None = None) -> float:
     """Run ``painter ARGS``; return its wall time in seconds. Fails loudly on error."""
     cmd = painter_cmd() + [str(a) for a in args]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)

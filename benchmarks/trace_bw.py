@@ -61,7 +61,8 @@ def main() -> None:
         Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).save(d / "horse.png")
         Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).convert("1").save(d / "horse.pbm")
         wall = run_cli(["trace", d / "horse.png", "--mode", "bw", "-o", d / "ours.svg", "--quiet"])
-        subprocess.run([potrace, "-b", "svg", str(d / "horse.pbm"), "-o", str(d / "potrace.svg")], check=True)
+        subprocess.run([potrace, "-b", "svg", str(d / "horse.pbm"), "-o", str(d / "potrace.svg")], check=True,
+                       timeout=120)
         ours_svg, ref_svg = (d / "ours.svg").read_text(), (d / "potrace.svg").read_text()
     iou = _iou(ours_svg, ink)
     ref_iou = _iou(ref_svg.replace('width="400.000000pt" height="328.000000pt"', 'width="400" height="328"'), ink)

@@ -1,0 +1,184 @@
+"""Deliberate bugs, one at a time: does the test suite catch each of them?
+
+    .venv/bin/python tests/mutants.py [--list] [NAME ...]
+
+For each mutant the package is copied to a temporary folder, one named bug is put
+into the copy (an exact text replacement, which must match once), and the tests
+that should catch it run against the copy (PYTHONPATH points there, so in-process
+imports and ``python -m painter`` subprocesses both get the bug). A mutant is
+*caught* when those tests fail. First the same tests run on the unmutated copy and
+must pass, so a broken test cannot "catch" anything. Exit status 0 when every
+mutant is caught, 1 otherwise. `make test-slow` (CI) runs it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY = ("painter", "tests", "styles", "examples", "benchmarks", "pyproject.toml", "cli.py")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str  # file in the package, relative to the repository
+    old: str  # text that must occur exactly once
+    new: str
+    tests: tuple[str, ...]  # pytest arguments: node ids, files, -k expressions
+
+
+MUTANTS = [
+    Mutant("compositing order reversed", "painter/render/__init__.py",
+           "    pts, s = to_pixels(points, canvas, height, width)\n",
+           "    points, widths, colors, opacity = (t.flip(0) for t in (points, widths, colors, opacity))\n"
+           "    pts, s = to_pixels(points, canvas, height, width)\n",
+           ("tests/test_render.py",)),
+    Mutant("coverage shifted by half a pixel", "painter/render/raster.py",
+           "    g = torch.arange(t, device=device, dtype=dtype) + 0.5\n",
+           "    g = torch.arange(t, device=device, dtype=dtype)\n",
+           ("tests/test_render.py",)),
+    Mutant("stroke taper ignored", "painter/render/__init__.py",
+           "    wid = widths * s\n",
+           "    wid = widths[:, :1].expand_as(widths) * s\n",
+           ("tests/test_render.py",)),
+    Mutant("evenodd filled as nonzero", "painter/render/paths.py",
+           "    return torch.where(evenodd, (winding & 1) != 0, winding != 0)\n",
+           "    return winding != 0\n",
+           ("tests/test_paths.py",)),
+    Mutant("last stroke dropped from SVG export", "painter/export/svg.py",
+           "    for i in range(len(st)):\n        lay = int(st.layer[i])\n",
+           "    for i in range(len(st) - 1):\n        lay = int(st.layer[i])\n",
+           ("tests/test_svg.py",)),
+    Mutant("--background ignored by render", "painter/cli.py",
+           "    bg = _parse_background(background)\n    strokes = _load_art(strokes_file)",
+           "    bg = _parse_background(background) and None\n    strokes = _load_art(strokes_file)",
+           ("tests/test_cli.py::test_render_any_size",)),
+    Mutant("16-bit input scaled by 1/255", "painter/io.py",
+           '        full = 65535.0 if im.mode != "I" or a.max() > 255 else 255.0\n',
+           "        full = 255.0\n",
+           ("tests/test_io.py",)),
+    Mutant("alpha composited over black, not the background", "painter/io.py",
+           "        return rgba[..., :3] * a + bg * (1.0 - a)\n",
+           "        return rgba[..., :3] * a\n",
+           ("tests/test_io.py",)),
+    Mutant("EXIF orientation ignored", "painter/io.py",
+           "            im = ImageOps.exif_transpose(im)\n",
+           "            im = im\n",
+           ("tests/test_io.py",)),
+    Mutant("outputs written in place, not atomically", "painter/io.py",
+           "    os.close(fd)\n    try:\n        os.chmod(tmp, 0o666 & ~_umask())\n",
+           "    os.close(fd)\n    os.unlink(tmp)\n    tmp = str(p)\n    try:\n",
+           ("tests/test_io.py",)),
+    Mutant("seams between traced layers (layers not stacked)", "painter/trace.py",
+           "    return [r >= i for i in range(order.numel())], inks[order]\n",
+           "    return [r == i for i in range(order.numel())], inks[order]\n",
+           ("tests/test_trace.py::test_color_trace_is_faithful_and_has_no_seams",)),
+    Mutant("GIF loop count ignored", "painter/export/animate.py",
+           "loop=loop, disposal=1",
+           "loop=0, disposal=1",
+           ("tests/test_cli_options.py", "-k", "loop")),
+    Mutant("swallowed exception in weights loading", "painter/perceptual.py",
+           "        except DOWNLOAD_ERRORS as e:\n",
+           "        except Exception as e:  # noqa: BLE001\n",
+           ("tests/test_perceptual.py",)),
+    Mutant("stroke files lose float precision", "painter/fileformat.py",
+           '    return float(repr(np.float32(v)).removeprefix("np.float32(").removesuffix(")"))\n',
+           "    return round(float(v), 4)\n",
+           ("tests/test_strokes.py",)),
+    Mutant("usage errors exit 1 instead of 2", "painter/cli.py",
+           "        code = e.exit_code if isinstance(e, UserError) else EXIT_USAGE\n",
+           "        code = 1\n",
+           ("tests/test_cli.py",)),
+    Mutant("--seed ignored by paint", "painter/paint.py",
+           "    torch.manual_seed(seed)\n    gen = torch.Generator().manual_seed(seed)\n",
+           "    torch.manual_seed(0)\n    gen = torch.Generator().manual_seed(0)\n",
+           ("tests/test_cli_options.py", "-k", "seed")),
+]
+
+
+def make_copy(dest: Path) -> None:
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, dest / name)
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], timeout: float = 900) -> tuple[bool, str]:
+    """Run ``tests`` against the package in ``copy``: (passed, last lines of output)."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+    try:
+        r = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {timeout:.0f} s"
+    lines = (r.stdout + r.stderr).strip().splitlines()
+    return r.returncode == 0, " | ".join(lines[-2:])
+
+
+def check_isolation(copy: Path) -> None:
+    """The copy, not the checkout (nor an installed painter), is what the tests import."""
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    out = subprocess.run([sys.executable, "-c", "import painter; print(painter.__file__)"], cwd=copy, env=env,
+                         capture_output=True, text=True, timeout=120).stdout.strip()
+    if not out.startswith(str(copy)):
+        raise SystemExit(f"mutants: the tests would import {out!r}, not the mutated copy in {copy}")
+
+
+def apply(copy: Path, m: Mutant) -> None:
+    f = copy / m.path
+    text = f.read_text()
+    n = text.count(m.old)
+    if n != 1:
+        raise SystemExit(f"mutants: {m.name!r}: the text to replace occurs {n} times in {m.path}; update the mutant")
+    f.write_text(text.replace(m.old, m.new))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="run only the mutants whose name contains one of these")
+    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    a = ap.parse_args()
+    chosen = [m for m in MUTANTS if not a.names or any(n in m.name for n in a.names)]
+    if a.list or not chosen:
+        for m in MUTANTS:
+            print(f"{m.name:<52} {m.path:<28} {' '.join(m.tests)}")
+        return 0 if a.list else 2
+    results = []
+    with tempfile.TemporaryDirectory(prefix="painter-mutants-") as tmp:
+        base = Path(tmp) / "base"
+        make_copy(base)
+        check_isolation(base)
+        for tests in dict.fromkeys(m.tests for m in chosen):  # the unmutated copy passes every selection
+            ok, tail = run_tests(base, tests)
+            if not ok:
+                print(f"mutants: the tests {' '.join(tests)} fail without any mutant: {tail}", flush=True)
+                return 1
+        for i, m in enumerate(chosen):
+            copy = Path(tmp) / f"m{i}"
+            shutil.copytree(base, copy)
+            apply(copy, m)
+            t0 = time.perf_counter()
+            passed, tail = run_tests(copy, m.tests)
+            caught = not passed
+            results.append((m, caught))
+            print(f"{'caught  ' if caught else 'SURVIVED'} {m.name:<52} {time.perf_counter() - t0:5.1f} s  "
+                  f"({' '.join(m.tests)}: {tail[-160:]})", flush=True)
+            shutil.rmtree(copy)
+    survived = [m.name for m, caught in results if not caught]
+    print(f"{len(results) - len(survived)} of {len(results)} mutants caught"
+          + (f"; survived: {', '.join(survived)}" if survived else ""))
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
