@@ -19,7 +19,7 @@ PSNR_MIN = 38.0
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    strokes, steps = (200, 30) if args.quick else (500, 180)
+    strokes, steps = (200, 30) if args.quick else (500, 240)
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         photo = save_png(astronaut(256), d / "photo.png")

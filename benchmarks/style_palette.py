@@ -22,7 +22,7 @@ def main() -> None:
     from painter.io import load_image
     from painter.paint import paint
 
-    size, steps = (128, 60) if args.quick else (256, 180)
+    size, steps = (128, 60) if args.quick else (256, 240)
     photo = torch.from_numpy(astronaut(size).copy()).permute(2, 0, 1).float() / 255
     lab = lambda im: srgb_to_lab(pixels(im))  # noqa: E731
     figures, bars = {"size": size, "steps": steps, "paintings": {}}, {}

@@ -12,6 +12,7 @@ import torch
 from skimage import data
 
 import painter
+from painter.defaults import DEFAULT_STEPS
 from painter.io import save_png
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--strokes", type=int, default=500)
-    ap.add_argument("--steps", type=int, default=180)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--every", type=int, default=30)
     ap.add_argument("--patience", type=int, default=40, help="stop after this many steps without progress")
     ap.add_argument("--out", default="out/custom_loss")

@@ -13,6 +13,7 @@ import torch
 from skimage import data
 
 import painter
+from painter.defaults import DEFAULT_STEPS
 from painter.export.sheet import contact_sheet
 from painter.io import resize_longer, save_png
 
@@ -23,7 +24,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--strokes", type=int, default=500)
     ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--steps", type=int, default=180)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--out", default="out/gallery")
     ap.add_argument("--photos", nargs="*", default=PHOTOS)
     ap.add_argument("--refine", type=int, default=100, help="refinement steps of the traced art")

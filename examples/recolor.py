@@ -11,6 +11,7 @@ import torch
 from skimage import data
 
 import painter
+from painter.defaults import DEFAULT_STEPS
 from painter.export.sheet import contact_sheet
 from painter.io import save_png
 
@@ -20,7 +21,7 @@ def main() -> None:
     ap.add_argument("--strokes-file", default=None)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--strokes", type=int, default=500)
-    ap.add_argument("--steps", type=int, default=180)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--out", default="out/recolor")
     a = ap.parse_args()
     out = Path(a.out)

@@ -13,6 +13,7 @@ import torch
 from skimage import data
 
 import painter
+from painter.defaults import DEFAULT_STEPS
 
 
 def ellipse_mask(h: int, w: int) -> torch.Tensor:
@@ -27,7 +28,7 @@ def main() -> None:
     ap.add_argument("--subject-style", default="van_gogh")
     ap.add_argument("--rest-style", default="watercolor")
     ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--steps", type=int, default=180)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--out", default="out/two_styles")
     a = ap.parse_args()
     out = Path(a.out)

@@ -28,7 +28,8 @@ import torch
 from .io import atomic_write_bytes
 
 FORMAT = "painter.checkpoint"
-VERSION = 1
+#: 2: the optimizer state covers the active layer's strokes only
+VERSION = 2
 
 
 class CheckpointError(ValueError):
@@ -73,6 +74,9 @@ def load_checkpoint(path: str | Path, expected_fingerprint: str, device: torch.d
         raise CheckpointError(f"{path}: not a painter checkpoint")
     if doc.get("version", 0) > VERSION:
         raise CheckpointError(f"{path}: checkpoint version {doc['version']} is newer than this painter supports")
+    if doc.get("version", 0) < VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {doc.get('version', 0)} was made by an older painter "
+                              "and cannot be resumed; start the run again")
     if doc.get("fingerprint") != expected_fingerprint:
         raise CheckpointError(f"{path}: this checkpoint was made for another image or other options "
                               "(resume with the same photo and options as the interrupted run)")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 #: strokes of the plain style ('none') at the default working size
 DEFAULT_STROKES = 500
-#: optimization steps over all layers
-DEFAULT_STEPS = 180
+#: optimization steps over all layers and the final polish
+DEFAULT_STEPS = 240
 #: working size: the longer side in pixels that the optimizer sees
 DEFAULT_SIZE = 256
 

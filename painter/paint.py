@@ -1,44 +1,52 @@
 """The optimizer: paints a target image with brushstrokes, coarse to fine.
 
-For each layer (big strokes first): place the layer's strokes where the painting so
-far differs most from the photo (init.place_strokes), then optimize every stroke
-painted so far (control points, widths, colours, opacities) with Adam through the
-differentiable renderer against pixel losses: mean squared colour error plus an L1
-term on image gradients (structure: edges in the right places). Coarse layers are
-optimized at a reduced resolution, which the vector strokes make free.
+A run is a short loop over named stages, each a function of its own:
+
+- *plan* (:func:`painter.plan.plan_run`): the photo at the working size, the goal
+  the pixel losses aim at (the photo moved towards the style's palette), strokes and
+  steps split over the layers;
+- for each layer, big strokes first:
+  - *place* (:func:`place_layer`): the layer's strokes go where the painting so far
+    differs most from the goal (init.place_strokes), along the flow field;
+  - *optimize* (:func:`optimize_layer`): Adam moves the layer's strokes (control
+    points, widths, colours, opacities) through the differentiable renderer against
+    pixel losses (mean squared colour error plus an L1 term on image gradients) and,
+    with VGG weights, the neural style and content losses. Only the active layer's
+    strokes are optimized and rendered: the finished layers beneath are a cached
+    picture, the background the active strokes are drawn over ("over" is
+    associative), so a step costs what the active layer costs. Coarse layers are
+    optimized at a reduced resolution, which the vector strokes make free;
+  - *freeze* (:func:`freeze_layer`): the layer is composited once into the cache;
+- *polish*: the last share of the steps optimizes all strokes together over the
+  background (the optimize stage on every stroke), which lets the coarse strokes
+  settle under the fine ones (see :data:`painter.plan.POLISH_SHARE`).
+
+Checkpoints hold the strokes, the active layer's optimizer state, the step and the
+random generator; a resumed run rebuilds the cache layer by layer exactly as the
+uninterrupted run built it, so it ends with the same strokes, bit for bit (CPU).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
 
-from .checkpoint import Interrupted, deferred_interrupts, fingerprint, load_checkpoint, save_checkpoint
-from .color import srgb_to_lab, transfer_colors
-from .defaults import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES
-from .imageops import gaussian_blur, luminance, psnr
+from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
+from .defaults import DEFAULT_SIZE, DEFAULT_STEPS
+from .imageops import gaussian_blur, psnr
 from .init import flow_angles, place_strokes
-from .io import load_image, resize_longer
+from .io import resize_longer
+from .losses import perceptual_term, pixel_loss
 from .optim import Adam
+from .plan import DEFAULT_LAYERS, LayerPlan, Plan, plan_run
+from .progress import progress as progress_bar
 from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
-
-#: three coarse layers optimized at half resolution, then half of the strokes, small,
-#: at full resolution (tuned on scikit-image photos for PSNR per second)
-DEFAULT_LAYERS = (
-    LayerSpec(0.08, 2.0, 0.15, 0.5),
-    LayerSpec(0.14, 1.2, 0.20, 0.5),
-    LayerSpec(0.26, 0.8, 0.25, 0.5),
-    LayerSpec(0.52, 0.4, 0.40, 1.0),
-)
-
-#: longer side (pixels) at which the VGG losses look at the painting
-PERCEPTUAL_SIZE = 224
+__all__ = ["DEFAULT_LAYERS", "PaintResult", "paint", "pixel_loss", "resolve_device"]
 
 
 @dataclass
@@ -61,20 +69,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda was asked for, but no CUDA device is available")
     return dev
-
-
-def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02,
-               weight: torch.Tensor | None = None) -> torch.Tensor:
-    """Mean squared error plus ``structure_weight`` x the L1 distance of the images'
-    finite-difference gradients (edges where the photo has them); ``weight``
-    ([1,H,W] in [0,1]) restricts both to a region."""
-    diff = img - target if weight is None else (img - target) * weight
-    loss = (diff * diff).mean()
-    if structure_weight:
-        gx = (diff[:, :, 1:] - diff[:, :, :-1]).abs().mean()
-        gy = (diff[:, 1:, :] - diff[:, :-1, :]).abs().mean()
-        loss = loss + structure_weight * (gx + gy)
-    return loss
 
 
 def paint(
@@ -135,158 +129,193 @@ def paint(
         raise ValueError("size must be >= 8")
     if steps < 0:
         raise ValueError("steps must be >= 0")
-    n_total = strokes if strokes is not None else max(1, round(st.strokes * size / DEFAULT_SIZE))
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    if isinstance(image, (str, Path)):
-        target = load_image(image, size=size)
-    else:
-        target = resize_longer(image.detach().float().clamp(0, 1), size)
-    target = target.to(dev)
-    _, H, W = target.shape
-    S = float(max(H, W))
-    canvas = (W / S, H / S)
-
-    # the picture the pixel losses aim at: the photo, moved towards the style's colours
-    strength = 0.0 if preserve_color else st.palette_strength
-    goal = target
-    if strength > 0:
-        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(dev)
-        goal = (1 - strength) * target + strength * moved
-    region = None
-    if mask is not None:
-        region = torch.as_tensor(mask, device=dev).float()
-        if region.dim() != 2:
-            raise ValueError("mask must be [H,W]")
-        region = torch.nn.functional.interpolate(region[None, None], size=(H, W), mode="nearest")[0].clamp(0, 1)
-    bg = torch.tensor(st.background, device=dev) if st.background is not None else goal.mean((1, 2))
-    palette = torch.tensor(st.palette, device=dev) if st.palette else None
-    snap = 0.0 if preserve_color or palette is None else st.palette_snap
-    sw = st.structure_weight if structure_weight is None else structure_weight
-    layers = layers or st.layers or DEFAULT_LAYERS
-    counts = _split(n_total, [l.fraction for l in layers])
-    step_counts = _split(steps, [l.steps for l in layers])
-    fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(layers),
-                     style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
-                     style_scale=style_scale, structure_weight=sw,
-                     mask=None if region is None else fingerprint(region))
-    state = _fresh_state(dev)
-    if resume is not None:
-        state = _resume_state(load_checkpoint(resume, fp, dev), gen)
-    style_history: list[float] = state["style_history"]
-    perceptual = _perceptual(st, target, dev, style_weight, content_weight, preserve_color, style_scale, weights,
-                             notice, style_history)
-    notices: list[str] = state["notices"]
-    bar = _progress(steps, progress, initial=state["step"])
-    dark = palette[srgb_to_lab(palette)[:, 0].argmin()] if palette is not None else torch.full((3,), 0.1, device=dev)
-
-    def save(at_layer: int, layer_step: int, opt: Adam) -> None:
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, {**state, "fingerprint": fp, "layer": at_layer, "layer_step": layer_step,
-                                         "adam": opt.state_dict(), "rng": gen.get_state(),
-                                         "options": {"strokes": n_total, "steps": steps, "seed": seed,
-                                                     "size": int(S), "style": st.name}})
-
-    t = state["tensors"]
-    stop = False
+    plan = plan_run(image, st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev, layers=layers,
+                    preserve_color=preserve_color, structure_weight=structure_weight, mask=mask,
+                    options=dict(style_weight=style_weight, content_weight=content_weight, style_scale=style_scale))
+    state = _fresh_state(dev) if resume is None else _resume_state(load_checkpoint(resume, plan.fingerprint, dev), gen)
+    perceptual = perceptual_term(st, plan.target, dev, style_weight, content_weight, preserve_color, style_scale,
+                                 weights, notice, state["style_history"])
+    bar = progress_bar(steps, progress, initial=state["step"])
+    below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
+    run = _Run(plan, state, gen, bar, perceptual, tuple(losses), callback, checkpoint, checkpoint_every)
     with deferred_interrupts(checkpoint is not None) as interrupted:
-        for k, (layer, n_k, steps_k) in enumerate(zip(layers, counts, step_counts)):
-            if n_k == 0 or stop or k < state["layer"]:
+        run.interrupted = interrupted
+        for i, layer in enumerate(plan.layers):
+            if layer.polish:  # all strokes together, over the bare background
+                below = _background(plan)
+            if i < state["layer"]:  # finished before an interruption: composite it again
+                below = freeze_layer(plan, state, layer, below)
                 continue
-            brush = layer.brush or st.brush
-            aspect = max(brush.aspect, 1.0)
-            width = min(brush.max_width_px, brush.width_scale * math.sqrt(layer.coverage * H * W / (aspect * n_k)))
-            length = width * brush.aspect
-            if k > state["layer"] or state["layer_step"] < 0:  # the layer's strokes are not placed yet
-                with torch.no_grad():
-                    current = render_stroke_params(t["pts"] / S, t["wid"] / S, t["col"], t["opa"], canvas, H, W,
-                                                   bg.view(3, 1, 1).expand(3, H, W))
-                angles = flow_angles(target, layer.flow or st.flow, max(1.0, width), gen, st.curl,
-                                     st.hatch_angle if layer.hatch_angle is None else layer.hatch_angle)
-                aim = goal if region is None else goal * region + current * (1 - region)  # no error outside
-                new = place_strokes(aim, current, n_k, width, max(length, 0.01), gen, angles=angles,
-                                    taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
-                if layer.dark:
-                    new["colors"] = dark.expand(n_k, 3).clone()
-                w_hi = min(brush.max_width_px, brush.growth * width, 0.5 * S)
-                b_k = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * length + 1.0], device=dev)
-                added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
-                         "lay": torch.full((n_k,), k, dtype=torch.long, device=dev), "bounds": b_k.expand(n_k, 5),
-                         "frozen": torch.full((n_k,), layer.dark, device=dev)}
-                t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+            if state["layer_step"] < 0:
+                if not layer.polish:
+                    place_layer(plan, state, layer, below, gen)
                 state["layer_step"] = 0
-            first = state["layer_step"] if k == state["layer"] else 0
-            scale = layer.scale if min(H, W) * layer.scale >= 32 else 1.0
-            tgt_k = goal if scale == 1.0 else resize_longer(goal, max(1, round(S * scale)))
-            h_k, w_k = tgt_k.shape[1:]
-            bg_k = bg.view(3, 1, 1).expand(3, h_k, w_k)
-            sigma_k = st.blur * max(h_k, w_k) / DEFAULT_SIZE
-            if sigma_k > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
-                tgt_k = gaussian_blur(tgt_k, sigma_k)
-            region_k = None if region is None else torch.nn.functional.interpolate(region[None], size=(h_k, w_k))[0]
-            photo_k = target if (h_k, w_k) == (H, W) else resize_longer(target, max(h_k, w_k))
-            pts, wid, col, opa = params = [t[key].requires_grad_() for key in ("pts", "wid", "col", "opa")]
-            frozen = t["frozen"]
-            opt = Adam(params, [0.5 * width / 4 + 0.1, 0.2 * width / 4 + 0.05, 0.05, 0.05])
-            if "adam" in state:  # resumed inside this layer
-                opt.load_state_dict(state.pop("adam"))
-            fixed_col = col.detach()[frozen].clone()
-            for j in range(first, steps_k):
-                if interrupted:
-                    save(k, j, opt)
-                    bar.close()
-                    raise Interrupted(state["step"], steps, Path(checkpoint), interrupted.signum)
-                opt.zero_grad()
-                img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, bg_k)
-                seen = gaussian_blur(img, sigma_k) if sigma_k > 0 else img
-                loss = st.pixel_weight * pixel_loss(seen, tgt_k, sw, region_k)
-                for extra in losses:
-                    loss = loss + extra(img, photo_k)
-                if snap:
-                    loss = loss + snap * torch.cdist(col, palette).min(1).values.pow(2).mean()
-                if perceptual is not None:
-                    loss = loss + perceptual(img)
-                loss.backward()
-                if not opt.safe_step(loss):
-                    notices.append(f"non-finite loss or gradient at step {state['step'] + 1}: "
-                                   "step undone, learning rates halved")
-                with torch.no_grad():
-                    _project(pts, wid, col, opa, t["bounds"], H, W)
-                    col[frozen] = fixed_col
-                state["history"].append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
-                state["step"] += 1
-                bar.set_description(f"layer {k + 1}/{len(layers)}")
-                bar.set_postfix(loss=f"{state['history'][-1]:.4f}", refresh=False)
-                bar.update(1)
-                if checkpoint_every and state["step"] % checkpoint_every == 0:
-                    save(k, j + 1, opt)
-                if callback is not None:
-                    snap_set = _strokeset(pts, wid, col, opa, t["lay"], S, canvas, bg)
-                    if callback(state["step"], snap_set, img.detach()) is False:
-                        stop = True
-                        break
-            for p in params:
-                p.requires_grad_(False)
-            state["layer"], state["layer_step"] = k + 1, -1
-    pts, wid, col, opa, lay = (t[key] for key in ("pts", "wid", "col", "opa", "lay"))
-    with torch.no_grad():
-        current = render_stroke_params(pts / S, wid / S, col, opa, canvas, H, W, bg.view(3, 1, 1).expand(3, H, W))
-    history = state["history"]
+            stopped = optimize_layer(run, i, layer, below)
+            below = freeze_layer(plan, state, layer, below)
+            state["layer"], state["layer_step"] = i + 1, -1
+            if stopped:
+                break
     bar.close()
-    result = _strokeset(pts, wid, col, opa, lay, S, canvas, bg)
-    if region is not None:
-        result = result.in_mask(region[0] > 0.5)
+    return _result(plan, state, below, perceptual is not None)
+
+
+# -- stages ------------------------------------------------------------------------------------
+def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, gen: torch.Generator) -> None:
+    """Place ``layer``'s strokes where ``below`` (the painting so far, [3,H,W]) differs
+    most from the goal, and append them to the run's strokes."""
+    st, dev = plan.style, plan.device
+    brush = layer.brush
+    angles = flow_angles(plan.target, layer.spec.flow or st.flow, max(1.0, layer.width), gen, st.curl,
+                         st.hatch_angle if layer.spec.hatch_angle is None else layer.spec.hatch_angle)
+    aim = plan.goal if plan.region is None else plan.goal * plan.region + below * (1 - plan.region)  # no error outside
+    n = layer.strokes
+    new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
+                        taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
+    if layer.spec.dark:
+        new["colors"] = plan.dark.expand(n, 3).clone()
+    w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
+    bounds = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * layer.length + 1.0], device=dev)
+    added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
+             "lay": torch.full((n,), layer.index, dtype=torch.long, device=dev), "bounds": bounds.expand(n, 5),
+             "frozen": torch.full((n,), layer.spec.dark, device=dev)}
+    t = state["tensors"]
+    t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+
+
+def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -> bool:
+    """Adam on ``layer``'s strokes over the cached picture ``below`` ([3,H,W]) from the
+    step the run is at; True when the callback stopped the run."""
+    plan, state = run.plan, run.state
+    h_k, w_k = _layer_size(plan, layer)
+    below_k = below if (h_k, w_k) == plan.size else resize_longer(below, max(h_k, w_k))
+    goal_k = plan.goal if (h_k, w_k) == plan.size else resize_longer(plan.goal, max(h_k, w_k))
+    sigma = plan.style.blur * max(h_k, w_k) / DEFAULT_SIZE
+    if sigma > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
+        goal_k = gaussian_blur(goal_k, sigma)
+    region_k = None if plan.region is None else torch.nn.functional.interpolate(plan.region[None], size=(h_k, w_k))[0]
+    photo_k = plan.target if (h_k, w_k) == plan.size else resize_longer(plan.target, max(h_k, w_k))
+    t, a, b = state["tensors"], layer.start, layer.start + layer.strokes
+    pts, wid, col, opa = params = [t[key][a:b].clone().requires_grad_() for key in ("pts", "wid", "col", "opa")]
+    bounds, keep = t["bounds"][a:b], t["frozen"][a:b]
+    fixed_col = col.detach()[keep].clone()
+    opt = Adam(params, [0.5 * layer.width / 4 + 0.1, 0.2 * layer.width / 4 + 0.05, 0.05, 0.05])
+    if "adam" in state:  # resumed inside this layer
+        opt.load_state_dict(state.pop("adam"))
+    S, canvas = plan.longer, plan.canvas
+
+    def write_back() -> None:
+        for key, p in zip(("pts", "wid", "col", "opa"), params):
+            t[key][a:b] = p.detach()
+
+    for j in range(state["layer_step"], layer.steps):
+        if run.interrupted:
+            write_back()
+            run.save(i, j, opt)
+            run.bar.close()
+            raise Interrupted(state["step"], plan.steps, Path(run.checkpoint), run.interrupted.signum)
+        opt.zero_grad()
+        img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, below_k)
+        seen = gaussian_blur(img, sigma) if sigma > 0 else img
+        loss = plan.style.pixel_weight * pixel_loss(seen, goal_k, plan.structure_weight, region_k)
+        for extra in run.losses:
+            loss = loss + extra(img, photo_k)
+        if plan.snap:
+            loss = loss + plan.snap * torch.cdist(col, plan.palette).min(1).values.pow(2).mean()
+        if run.perceptual is not None:
+            loss = loss + run.perceptual(img)
+        loss.backward()
+        if not opt.safe_step(loss):
+            state["notices"].append(f"non-finite loss or gradient at step {state['step'] + 1}: "
+                                    "step undone, learning rates halved")
         with torch.no_grad():
-            current = render_stroke_params(result.points, result.widths, result.colors, result.opacity, canvas, H, W,
-                                           bg.view(3, 1, 1).expand(3, H, W))
-    result.meta.update({"size": int(S), "seed": seed, "strokes": n_total, "steps": steps, "style": st.name,
-                        "neural_style": perceptual is not None})
-    if notices:
-        result.meta["numerical_notices"] = notices[:20]
-    if style_history:
-        result.meta["style_loss"] = {"start": round(style_history[0], 6), "end": round(style_history[-1], 6)}
-    return PaintResult(result, current.contiguous(), target, history, style_history)
+            _project(pts, wid, col, opa, bounds, plan.size[0], plan.size[1])
+            col[keep] = fixed_col
+        state["history"].append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
+        state["step"] += 1
+        run.bar.set_description("polish" if layer.polish else f"layer {i + 1}/{plan.painted_layers}")
+        run.bar.set_postfix(loss=f"{state['history'][-1]:.4f}", refresh=False)
+        run.bar.update(1)
+        if run.checkpoint_every and state["step"] % run.checkpoint_every == 0:
+            write_back()
+            run.save(i, j + 1, opt)
+        if run.callback is not None:
+            write_back()
+            if run.callback(state["step"], _strokeset(plan, t, b), img.detach()) is False:
+                return True
+    write_back()
+    return False
+
+
+def freeze_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor) -> torch.Tensor:
+    """``below`` with ``layer``'s strokes composited over it, at the working size."""
+    t, a, b = state["tensors"], layer.start, layer.start + layer.strokes
+    h, w = plan.size
+    S = plan.longer
+    with torch.no_grad():
+        return render_stroke_params(t["pts"][a:b] / S, t["wid"][a:b] / S, t["col"][a:b], t["opa"][a:b],
+                                    plan.canvas, h, w, below)
+
+
+# -- the run's state -------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """What the optimize stage needs besides the plan: the mutable state and the hooks."""
+    plan: Plan
+    state: dict
+    gen: torch.Generator
+    bar: object
+    perceptual: Callable[[torch.Tensor], torch.Tensor] | None
+    losses: tuple
+    callback: Callable | None
+    checkpoint: str | Path | None
+    checkpoint_every: int
+    interrupted: object = None
+
+    def save(self, at_layer: int, layer_step: int, opt: Adam) -> None:
+        if self.checkpoint is None:
+            return
+        p = self.plan
+        save_checkpoint(self.checkpoint, {**self.state, "fingerprint": p.fingerprint, "layer": at_layer,
+                                          "layer_step": layer_step, "adam": opt.state_dict(),
+                                          "rng": self.gen.get_state(),
+                                          "options": {"strokes": p.strokes, "steps": p.steps, "seed": p.seed,
+                                                      "size": int(p.longer), "style": p.style.name}})
+
+
+def _layer_size(plan: Plan, layer: LayerPlan) -> tuple[int, int]:
+    """(height, width) at which ``layer`` is optimized."""
+    if layer.scale == 1.0:
+        return plan.size
+    h, w = plan.size
+    s = max(1, round(plan.longer * layer.scale)) / plan.longer
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+def _background(plan: Plan) -> torch.Tensor:
+    h, w = plan.size
+    return plan.background.view(3, 1, 1).expand(3, h, w).contiguous()
+
+
+def _result(plan: Plan, state: dict, image: torch.Tensor, neural: bool) -> PaintResult:
+    t = state["tensors"]
+    result = _strokeset(plan, t, t["pts"].shape[0])
+    if plan.region is not None:
+        result = result.in_mask(plan.region[0] > 0.5)
+        h, w = plan.size
+        with torch.no_grad():
+            image = render_stroke_params(result.points, result.widths, result.colors, result.opacity, plan.canvas,
+                                         h, w, _background(plan))
+    result.meta.update({"size": int(plan.longer), "seed": plan.seed, "strokes": plan.strokes, "steps": plan.steps,
+                        "style": plan.style.name, "neural_style": neural})
+    if state["notices"]:
+        result.meta["numerical_notices"] = state["notices"][:20]
+    if state["style_history"]:
+        sh = state["style_history"]
+        result.meta["style_loss"] = {"start": round(sh[0], 6), "end": round(sh[-1], 6)}
+    return PaintResult(result, image.contiguous(), plan.target, state["history"], state["style_history"])
 
 
 def _fresh_state(dev: torch.device) -> dict:
@@ -310,66 +339,6 @@ def _resume_state(doc: dict, gen: torch.Generator) -> dict:
     return state
 
 
-def _perceptual(st: Style, target, dev, style_weight, content_weight, preserve_color, style_scale, weights, notice,
-                log: list[float]):
-    """The VGG loss term for ``st`` as a function of the rendered image, or None when
-    its weights are zero or no VGG weights can be had (then ``notice`` says so).
-    Each call appends the style loss to ``log``."""
-    ws = st.style_weight if style_weight is None else style_weight
-    wc = st.content_weight if content_weight is None else content_weight
-    if ws <= 0 and wc <= 0:
-        return None
-    from .perceptual import PerceptualLoss, WeightsFileError, WeightsUnavailable, load_vgg
-
-    try:
-        vgg = load_vgg(weights, device=dev)
-    except WeightsFileError:
-        raise  # a weights file was named but is unusable: that is the user's error to fix
-    except WeightsUnavailable as e:
-        (notice or _stderr)(f"painter: note: {e}; painting without the neural style loss")
-        return None
-    style_img = st.exemplar().to(dev)
-    content = resize_longer(target, PERCEPTUAL_SIZE)
-    if preserve_color:  # texture only: compare luminance
-        style_img, content = _gray(style_img), _gray(content)
-    loss_fn = PerceptualLoss(vgg, style_image=style_img, content_image=content, style_scale=style_scale)
-
-    def term(img: torch.Tensor) -> torch.Tensor:
-        x = resize_longer(img, PERCEPTUAL_SIZE)
-        if preserve_color:
-            x = _gray(x)
-        s_loss, c_loss = loss_fn(x)
-        log.append(float(s_loss.detach()))
-        return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
-
-    return term
-
-
-#: brings the normalized VGG losses (about 1 at the start) to the scale of the pixel
-#: losses (about 0.01), so the preset weights trade them off as written
-PERCEPTUAL_SCALE = 0.01
-
-
-def _gray(img: torch.Tensor) -> torch.Tensor:
-    return luminance(img).expand(3, -1, -1)
-
-
-def _stderr(msg: str) -> None:
-    import sys
-
-    print(msg, file=sys.stderr, flush=True)
-
-
-def _split(total: int, fractions: list[float]) -> list[int]:
-    """Integers proportional to ``fractions`` summing to ``total`` (largest remainder)."""
-    s = sum(fractions)
-    raw = [total * f / s for f in fractions]
-    out = [int(math.floor(r)) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: out[i] - raw[i])[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
 def _project(pts, wid, col, opa, bounds, H, W) -> None:
     """Keep parameters valid and inside each stroke's brush limits (in place)."""
     # strokes no longer than their brush allows: every control point (so, by the convex
@@ -386,58 +355,10 @@ def _project(pts, wid, col, opa, bounds, H, W) -> None:
     torch.maximum(torch.minimum(opa, bounds[:, 3]), bounds[:, 2], out=opa)
 
 
-def _strokeset(pts, wid, col, opa, lay, S, canvas, bg) -> StrokeSet:
+def _strokeset(plan: Plan, t: dict, n: int) -> StrokeSet:
+    """The first ``n`` strokes of the run's tensors ``t`` as a StrokeSet (canvas units)."""
+    S = plan.longer
     return StrokeSet(
-        (pts / S).detach().clone(), (wid / S).detach().clone(), col.detach().clone(), opa.detach().clone(),
-        lay.clone(), canvas, tuple(float(c) for c in bg),
+        (t["pts"][:n] / S).detach().clone(), (t["wid"][:n] / S).detach().clone(), t["col"][:n].detach().clone(),
+        t["opa"][:n].detach().clone(), t["lay"][:n].clone(), plan.canvas, tuple(float(c) for c in plan.background),
     )
-
-
-class _NoBar:
-    def set_description(self, *a, **k) -> None: ...
-    def set_postfix(self, *a, **k) -> None: ...
-    def update(self, *a, **k) -> None: ...
-    def close(self) -> None: ...
-
-
-class _LineLog(_NoBar):
-    """Progress for logs (stderr not a terminal): one line per finished stage."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.n, self.desc, self.post = total, 0, "", {}
-
-    def set_description(self, desc: str, *a, **k) -> None:
-        if self.desc and desc != self.desc:
-            self._line()
-        self.desc = desc
-
-    def set_postfix(self, *a, **kw) -> None:
-        self.post = {k: v for k, v in kw.items() if k != "refresh"}
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-
-    def close(self) -> None:
-        if self.desc:
-            self._line()
-
-    def _line(self) -> None:
-        import sys
-
-        extra = " ".join(f"{k}={v}" for k, v in self.post.items())
-        print(f"{self.desc}: step {self.n}/{self.total} {extra}", file=sys.stderr, flush=True)
-
-
-def _progress(total: int, enabled: bool, initial: int = 0):
-    """A progress bar (stage, step, loss, eta) on a terminal, stage lines in logs."""
-    import sys
-
-    if not enabled:
-        return _NoBar()
-    if not sys.stderr.isatty():
-        bar = _LineLog(total)
-        bar.n = initial
-        return bar
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, leave=False)

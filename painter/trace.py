@@ -313,7 +313,8 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     the renderer; topology unchanged, subpaths kept closed."""
     from .imageops import psnr
     from .optim import Adam
-    from .paint import _progress, pixel_loss
+    from .losses import pixel_loss
+    from .progress import progress as _progress
     from .render import render
 
     dev = torch.device(device)

@@ -653,9 +653,9 @@ def _(t, r):
     whole = t.ref(RS)  # the same run, never interrupted
     assert (t.cwd / "out.json").read_bytes() == (whole / "out.json").read_bytes()
     assert not (t.cwd / "out.ckpt").exists()
-    # it went on from step 3: the first two layers (steps 1-3) were not painted again
+    # it went on from step 3, in layer 3: the first two layers (steps 1-2) were not painted again
     assert "layer 1/4:" in whole.err and "layer 2/4:" in whole.err
-    assert "layer 1/4:" not in r.err and "layer 2/4:" not in r.err and "layer 4/4: step 8/8" in r.err
+    assert "layer 1/4:" not in r.err and "layer 2/4:" not in r.err and "polish: step 8/8" in r.err
     # and the strokes come from the checkpoint: change them there, and the painting changes
     doc = torch.load(t.cwd / "saved.ckpt", weights_only=True)
     doc["tensors"]["col"] = 1 - doc["tensors"]["col"]

@@ -1,6 +1,5 @@
 """Every example script runs at a tiny size, and does what its docstring claims."""
 import importlib.util
-import json
 import re
 import subprocess
 import sys
@@ -8,7 +7,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 

@@ -1,0 +1,77 @@
+"""The loss terms a painting is optimized against: pixels and edges
+(:func:`pixel_loss`) and, where VGG19 weights can be had, the neural style and
+content losses on the rendered picture (:func:`perceptual_term`)."""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import torch
+
+from .imageops import luminance
+from .io import resize_longer
+
+#: longer side (pixels) at which the VGG losses look at the painting
+PERCEPTUAL_SIZE = 224
+
+#: brings the normalized VGG losses (about 1 at the start) to the scale of the pixel
+#: losses (about 0.01), so the preset weights trade them off as written
+PERCEPTUAL_SCALE = 0.01
+
+
+def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02,
+               weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared error plus ``structure_weight`` x the L1 distance of the images'
+    finite-difference gradients (edges where the photo has them); ``weight``
+    ([1,H,W] in [0,1]) restricts both to a region."""
+    diff = img - target if weight is None else (img - target) * weight
+    loss = (diff * diff).mean()
+    if structure_weight:
+        gx = (diff[:, :, 1:] - diff[:, :, :-1]).abs().mean()
+        gy = (diff[:, 1:, :] - diff[:, :-1, :]).abs().mean()
+        loss = loss + structure_weight * (gx + gy)
+    return loss
+
+
+def perceptual_term(style, target: torch.Tensor, dev, style_weight, content_weight, preserve_color: bool,
+                    style_scale: float, weights, notice, log: list[float]
+                    ) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """The VGG loss term for ``style`` as a function of the rendered image, or None when
+    its weights are zero or no VGG weights can be had (then ``notice`` says so).
+    Each call appends the style loss to ``log``."""
+    ws = style.style_weight if style_weight is None else style_weight
+    wc = style.content_weight if content_weight is None else content_weight
+    if ws <= 0 and wc <= 0:
+        return None
+    from .perceptual import PerceptualLoss, WeightsFileError, WeightsUnavailable, load_vgg
+
+    try:
+        vgg = load_vgg(weights, device=dev)
+    except WeightsFileError:
+        raise  # a weights file was named but is unusable: that is the user's error to fix
+    except WeightsUnavailable as e:
+        (notice or _stderr)(f"painter: note: {e}; painting without the neural style loss")
+        return None
+    style_img = style.exemplar().to(dev)
+    content = resize_longer(target, PERCEPTUAL_SIZE)
+    if preserve_color:  # texture only: compare luminance
+        style_img, content = _gray(style_img), _gray(content)
+    loss_fn = PerceptualLoss(vgg, style_image=style_img, content_image=content, style_scale=style_scale)
+
+    def term(img: torch.Tensor) -> torch.Tensor:
+        x = resize_longer(img, PERCEPTUAL_SIZE)
+        if preserve_color:
+            x = _gray(x)
+        s_loss, c_loss = loss_fn(x)
+        log.append(float(s_loss.detach()))
+        return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
+
+    return term
+
+
+def _gray(img: torch.Tensor) -> torch.Tensor:
+    return luminance(img).expand(3, -1, -1)
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

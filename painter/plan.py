@@ -1,0 +1,159 @@
+"""The plan of a painting run: everything fixed before the first stroke.
+
+:func:`plan_run` loads the photo at the working size, moves its colours towards
+the style's palette (the *goal* the pixel losses aim at), and splits the strokes
+and the steps over the style's layers, giving each layer its brush, stroke width
+and length, and the resolution it is optimized at.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .checkpoint import fingerprint
+from .color import srgb_to_lab, transfer_colors
+from .defaults import DEFAULT_SIZE
+from .io import load_image, resize_longer
+from .styles import Brush, LayerSpec, Style
+
+#: share of the steps spent, at the end, on optimizing all strokes together (the
+#: layers before were each optimized alone over the finished ones): measured on the
+#: astronaut at 256 px, 500 strokes, 180 layered steps: 24.1 dB alone, 26.4 dB with
+#: 40 polish steps, 26.9 dB with 80
+POLISH_SHARE = 0.3
+
+#: three coarse layers optimized at half resolution, then half of the strokes, small,
+#: at full resolution (tuned on scikit-image photos for PSNR per second)
+DEFAULT_LAYERS = (
+    LayerSpec(0.08, 2.0, 0.15, 0.5),
+    LayerSpec(0.14, 1.2, 0.20, 0.5),
+    LayerSpec(0.26, 0.8, 0.25, 0.5),
+    LayerSpec(0.52, 0.4, 0.40, 1.0),
+)
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    index: int  # position in the style's layer schedule (the strokes' layer number)
+    spec: LayerSpec
+    brush: Brush
+    strokes: int
+    steps: int
+    start: int  # strokes painted before this layer
+    width: float  # stroke width at placement, pixels of the working size
+    length: float
+    scale: float  # resolution of the layer's optimization relative to the working size
+    polish: bool = False  # the final joint polish: every stroke, nothing placed
+
+
+@dataclass
+class Plan:
+    style: Style
+    device: torch.device
+    target: torch.Tensor  # [3,H,W] the photo at the working size
+    goal: torch.Tensor  # [3,H,W] what the pixel losses aim at: the photo moved towards the palette
+    region: torch.Tensor | None  # [1,H,W] in [0,1] where to paint, or None for everywhere
+    background: torch.Tensor  # [3]
+    palette: torch.Tensor | None  # [K,3]
+    dark: torch.Tensor  # [3] the colour of dark layers (contours, hatching)
+    snap: float  # pull of stroke colours to the palette
+    structure_weight: float
+    layers: list[LayerPlan]
+    strokes: int
+    steps: int
+    seed: int
+    fingerprint: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.target.shape[1], self.target.shape[2]
+
+    @property
+    def longer(self) -> float:
+        return float(max(self.size))
+
+    @property
+    def painted_layers(self) -> int:
+        """How many layers place strokes (the polish places none)."""
+        return sum(not layer.polish for layer in self.layers)
+
+    @property
+    def canvas(self) -> tuple[float, float]:
+        h, w = self.size
+        return (w / self.longer, h / self.longer)
+
+
+def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int, seed: int, device: torch.device,
+             layers: tuple[LayerSpec, ...] | None, preserve_color: bool, structure_weight: float | None,
+             mask: torch.Tensor | None, options: dict) -> Plan:
+    """The plan for painting ``image`` (a path or a [3,H,W] tensor) in ``style``;
+    ``options`` are the other settings that shape the painting (for the fingerprint)."""
+    st = style
+    n_total = strokes if strokes is not None else max(1, round(st.strokes * size / DEFAULT_SIZE))
+    if isinstance(image, (str, Path)):
+        target = load_image(image, size=size)
+    else:
+        target = resize_longer(image.detach().float().clamp(0, 1), size)
+    target = target.to(device)
+    _, H, W = target.shape
+    strength = 0.0 if preserve_color else st.palette_strength
+    goal = target
+    if strength > 0:
+        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)
+        goal = (1 - strength) * target + strength * moved
+    region = None
+    if mask is not None:
+        region = torch.as_tensor(mask, device=device).float()
+        if region.dim() != 2:
+            raise ValueError("mask must be [H,W]")
+        region = torch.nn.functional.interpolate(region[None, None], size=(H, W), mode="nearest")[0].clamp(0, 1)
+    bg = torch.tensor(st.background, device=device) if st.background is not None else goal.mean((1, 2))
+    palette = torch.tensor(st.palette, device=device) if st.palette else None
+    dark = palette[srgb_to_lab(palette)[:, 0].argmin()] if palette is not None else torch.full((3,), 0.1, device=device)
+    sw = st.structure_weight if structure_weight is None else structure_weight
+    specs = layers or st.layers or DEFAULT_LAYERS
+    fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(specs),
+                     preserve_color=preserve_color, structure_weight=sw,
+                     mask=None if region is None else fingerprint(region), **options)
+    return Plan(st, device, target, goal, region, bg, palette, dark,
+                0.0 if preserve_color or palette is None else st.palette_snap, sw,
+                plan_layers(specs, st.brush, n_total, steps, H, W), n_total, steps, seed, fp)
+
+
+def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps: int, h: int, w: int
+                ) -> list[LayerPlan]:
+    """Strokes and steps split over the layers (largest remainder); each layer's stroke
+    width makes its strokes cover the canvas ``coverage`` times. Empty layers are left
+    out. With more than one layer, the last :data:`POLISH_SHARE` of the steps go to a
+    final polish of all strokes together (a LayerPlan with ``polish`` set)."""
+    counts = split(strokes, [s.fraction for s in specs])
+    polish = round(steps * POLISH_SHARE) if len(specs) > 1 else 0
+    step_counts = split(steps - polish, [s.steps for s in specs])
+    out, start = [], 0
+    for k, (spec, n, n_steps) in enumerate(zip(specs, counts, step_counts)):
+        if n == 0:
+            continue
+        b = spec.brush or brush
+        aspect = max(b.aspect, 1.0)
+        width = min(b.max_width_px, b.width_scale * math.sqrt(spec.coverage * h * w / (aspect * n)))
+        scale = spec.scale if min(h, w) * spec.scale >= 32 else 1.0
+        out.append(LayerPlan(k, spec, b, n, n_steps, start, width, width * b.aspect, scale))
+        start += n
+    if polish and out:
+        last = out[-1]
+        out.append(LayerPlan(last.index, last.spec, last.brush, start, polish, 0, last.width, last.length, 1.0,
+                             polish=True))
+    return out
+
+
+def split(total: int, fractions: list[float]) -> list[int]:
+    """Integers proportional to ``fractions`` summing to ``total`` (largest remainder)."""
+    s = sum(fractions)
+    raw = [total * f / s for f in fractions]
+    out = [int(math.floor(r)) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: out[i] - raw[i])[: total - sum(out)]:
+        out[i] += 1
+    return out
