@@ -124,3 +124,42 @@ def place_strokes(
     colors = colour_src[:, cy, cx].t().contiguous()
     opa = torch.full((n,), float(opacity))
     return {k: v.to(dev) for k, v in dict(points=points, widths=widths, colors=colors, opacity=opa).items()}
+
+
+#: the ground's strokes are at most this many times longer than wide: short dabs
+#: cover the canvas as well as long ones and cost less to draw
+GROUND_ASPECT = 2.0
+
+
+def ground_strokes(target: torch.Tensor, n: int, aspect: float, angles: torch.Tensor, generator: torch.Generator
+                   ) -> tuple[dict[str, torch.Tensor], float]:
+    """At most ``n`` opaque strokes on a grid that together cover every pixel of the
+    canvas: the ground (underpainting) of an opaque style, so no bare canvas shows
+    wherever the layers above leave gaps.
+
+    The centres lie on a square grid of spacing ``s`` (jittered by at most s/10) and
+    each stroke is at least ``sqrt(2) * (s/2 + s/10) + 1.5`` px wide, so the disc at
+    its centre alone reaches the farthest point of its cell with full coverage (the
+    anti-aliasing ramp included); strokes are ``aspect`` (at most :data:`GROUND_ASPECT`)
+    times longer than wide, along
+    ``angles`` ([H,W]), in the target's colour blurred at their size. Returns the
+    pixel-space tensors (as :func:`place_strokes`) and the width.
+    """
+    dev = target.device
+    _, h, w = target.shape
+    s = max(1.0, math.sqrt(h * w / max(n, 1)))
+    while math.ceil(w / s) * math.ceil(h / s) > max(n, 1):  # at most n strokes
+        s *= 1.02
+    nx, ny = max(1, math.ceil(w / s)), max(1, math.ceil(h / s))
+    sx, sy = w / nx, h / ny
+    width = math.sqrt(2.0) * (max(sx, sy) / 2 + 0.1 * max(sx, sy)) * 2 + 3.0
+    gy, gx = torch.meshgrid(torch.arange(ny, dtype=torch.float32), torch.arange(nx, dtype=torch.float32), indexing="ij")
+    centre = torch.stack([(gx.reshape(-1) + 0.5) * sx, (gy.reshape(-1) + 0.5) * sy], -1)
+    centre = centre + (torch.rand(centre.shape, generator=generator) - 0.5) * 0.2 * torch.tensor([sx, sy])
+    ci = centre.long()
+    cx, cy = ci[:, 0].clamp(0, w - 1), ci[:, 1].clamp(0, h - 1)
+    m = centre.shape[0]
+    points = stroke_points(centre, angles.cpu()[cy, cx].float(), width * min(max(aspect, 1.0), GROUND_ASPECT))
+    colors = gaussian_blur(target, max(0.5, width / 4)).cpu()[:, cy, cx].t().contiguous()
+    out = dict(points=points, widths=torch.full((m, 2), width), colors=colors, opacity=torch.ones(m))
+    return {k: v.to(dev) for k, v in out.items()}, width

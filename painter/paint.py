@@ -36,7 +36,7 @@ import torch
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from .defaults import DEFAULT_SIZE, DEFAULT_STEPS
 from .imageops import gaussian_blur, psnr
-from .init import flow_angles, place_strokes
+from .init import GROUND_ASPECT, flow_angles, ground_strokes, place_strokes
 from .io import resize_longer
 from .losses import perceptual_term, pixel_loss
 from .optim import Adam
@@ -144,8 +144,10 @@ def paint(
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
-            if layer.polish:  # all strokes together, over the bare background
+            if layer.polish:  # all strokes together, over the bare background (or the ground)
                 below = _background(plan)
+                if plan.layers[0].ground:
+                    below = freeze_layer(plan, state, plan.layers[0], below)
             if i < state["layer"]:  # finished before an interruption: composite it again
                 below = freeze_layer(plan, state, layer, below)
                 continue
@@ -172,17 +174,29 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
                          st.hatch_angle if layer.spec.hatch_angle is None else layer.spec.hatch_angle)
     aim = plan.goal if plan.region is None else plan.goal * plan.region + below * (1 - plan.region)  # no error outside
     n = layer.strokes
-    new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
-                        taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
-    if layer.spec.dark:
-        new["colors"] = plan.dark.expand(n, 3).clone()
     w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
     bounds = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * layer.length + 1.0], device=dev)
-    added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
-             "lay": torch.full((n,), layer.index, dtype=torch.long, device=dev), "bounds": bounds.expand(n, 5),
-             "frozen": torch.full((n,), layer.spec.dark, device=dev)}
+    parts = []
+    if layer.ground:  # an opaque grid under everything: its shapes never move, so no pixel is ever bare
+        g, width = ground_strokes(aim, n, brush.aspect, angles, gen)
+        m = g["points"].shape[0]
+        g_bounds = torch.tensor([width, width, 1.0, 1.0, 2 * width * GROUND_ASPECT], device=dev)
+        parts.append((g, g_bounds.expand(m, 5), True))
+        n -= m
+    if n > 0:
+        new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
+                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
+        parts.append((new, bounds.expand(n, 5), False))
     t = state["tensors"]
-    t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+    for new, b, pinned in parts:
+        k = new["points"].shape[0]
+        if layer.spec.dark:
+            new["colors"] = plan.dark.expand(k, 3).clone()
+        added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
+                 "lay": torch.full((k,), layer.index, dtype=torch.long, device=dev), "bounds": b,
+                 "frozen": torch.full((k,), layer.spec.dark, device=dev),
+                 "pinned": torch.full((k,), pinned, device=dev)}
+        t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
 
 
 def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -> bool:
@@ -199,8 +213,9 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
     photo_k = plan.target if (h_k, w_k) == plan.size else resize_longer(plan.target, max(h_k, w_k))
     t, a, b = state["tensors"], layer.start, layer.start + layer.strokes
     pts, wid, col, opa = params = [t[key][a:b].clone().requires_grad_() for key in ("pts", "wid", "col", "opa")]
-    bounds, keep = t["bounds"][a:b], t["frozen"][a:b]
+    bounds, keep, pin = t["bounds"][a:b], t["frozen"][a:b], t["pinned"][a:b]
     fixed_col = col.detach()[keep].clone()
+    fixed_shape = [p.detach()[pin].clone() for p in (pts, wid, opa)]  # the ground's strokes stay put
     opt = Adam(params, [0.5 * layer.width / 4 + 0.1, 0.2 * layer.width / 4 + 0.05, 0.05, 0.05])
     if "adam" in state:  # resumed inside this layer
         opt.load_state_dict(state.pop("adam"))
@@ -233,6 +248,8 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
         with torch.no_grad():
             _project(pts, wid, col, opa, bounds, plan.size[0], plan.size[1])
             col[keep] = fixed_col
+            for p, fixed in zip((pts, wid, opa), fixed_shape):
+                p[pin] = fixed
         state["history"].append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
         state["step"] += 1
         run.bar.set_description("polish" if layer.polish else f"layer {i + 1}/{plan.painted_layers}")
@@ -323,8 +340,9 @@ def _fresh_state(dev: torch.device) -> dict:
     optimizer and random generator)."""
     z = lambda *shape, **kw: torch.zeros(*shape, device=dev, **kw)  # noqa: E731
     tensors = {"pts": z(0, 4, 2), "wid": z(0, 2), "col": z(0, 3), "opa": z(0), "lay": z(0, dtype=torch.long),
-               # per stroke: width min/max, opacity min/max, max length; colour kept (dark layers)
-               "bounds": z(0, 5), "frozen": z(0, dtype=torch.bool)}
+               # per stroke: width min/max, opacity min/max, max length; colour kept (dark layers);
+               # shape kept (the ground)
+               "bounds": z(0, 5), "frozen": z(0, dtype=torch.bool), "pinned": z(0, dtype=torch.bool)}
     return {"tensors": tensors, "layer": 0, "layer_step": -1, "step": 0, "history": [], "style_history": [],
             "notices": []}
 

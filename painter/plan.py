@@ -47,6 +47,7 @@ class LayerPlan:
     length: float
     scale: float  # resolution of the layer's optimization relative to the working size
     polish: bool = False  # the final joint polish: every stroke, nothing placed
+    ground: bool = False  # an opaque grid that covers the canvas (its shapes stay put)
 
 
 @dataclass
@@ -120,15 +121,17 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
                      mask=None if region is None else fingerprint(region), **options)
     return Plan(st, device, target, goal, region, bg, palette, dark,
                 0.0 if preserve_color or palette is None else st.palette_snap, sw,
-                plan_layers(specs, st.brush, n_total, steps, H, W), n_total, steps, seed, fp)
+                plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint"), n_total, steps,
+                seed, fp)
 
 
-def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps: int, h: int, w: int
-                ) -> list[LayerPlan]:
+def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps: int, h: int, w: int,
+                ground: bool = False) -> list[LayerPlan]:
     """Strokes and steps split over the layers (largest remainder); each layer's stroke
     width makes its strokes cover the canvas ``coverage`` times. Empty layers are left
     out. With more than one layer, the last :data:`POLISH_SHARE` of the steps go to a
-    final polish of all strokes together (a LayerPlan with ``polish`` set)."""
+    final polish of all strokes together (a LayerPlan with ``polish`` set). With
+    ``ground``, the first layer is the ground: an opaque grid covering the canvas."""
     counts = split(strokes, [s.fraction for s in specs])
     polish = round(steps * POLISH_SHARE) if len(specs) > 1 else 0
     step_counts = split(steps - polish, [s.steps for s in specs])
@@ -140,12 +143,13 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
         aspect = max(b.aspect, 1.0)
         width = min(b.max_width_px, b.width_scale * math.sqrt(spec.coverage * h * w / (aspect * n)))
         scale = spec.scale if min(h, w) * spec.scale >= 32 else 1.0
-        out.append(LayerPlan(k, spec, b, n, n_steps, start, width, width * b.aspect, scale))
+        out.append(LayerPlan(k, spec, b, n, n_steps, start, width, width * b.aspect, scale,
+                             ground=ground and not out))
         start += n
-    if polish and out:
-        last = out[-1]
-        out.append(LayerPlan(last.index, last.spec, last.brush, start, polish, 0, last.width, last.length, 1.0,
-                             polish=True))
+    if polish and out:  # the ground (its shapes fixed) stays beneath, out of the polish
+        last, first = out[-1], out[0].strokes if out[0].ground else 0
+        out.append(LayerPlan(last.index, last.spec, last.brush, start - first, polish, first, last.width,
+                             last.length, 1.0, polish=True))
     return out
 
 

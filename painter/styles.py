@@ -56,6 +56,7 @@ class Style:
     description: str = ""
     strokes: int = 500  # default stroke count at 256 px (scaled with the working size's longer side)
     background: tuple[float, float, float] | None = None  # None: the photo's mean colour
+    ground: str = "none"  # paint: an opaque first layer covers the canvas | paper: the background shows | none
     brush: Brush = field(default_factory=Brush)
     flow: str = "structure"  # structure | curl | hatch | none
     curl: float = 0.0  # share of curl-noise swirl mixed into the structure field
@@ -104,11 +105,17 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
     pal = d.get("palette", {})
     loss = d.get("loss", {})
     bg = d.get("background")
+    ground = d.get("ground", "paint")
+    if ground not in ("paint", "paper"):
+        raise ValueError(f"ground must be 'paint' or 'paper', not {ground!r}")
+    if ground == "paper" and not isinstance(bg, str):
+        raise ValueError("a paper ground needs the paper's colour as background")
     return Style(
         name=d.get("name", name),
         description=d.get("description", ""),
         strokes=int(d.get("strokes", 500)),
         background=parse_hex(bg) if isinstance(bg, str) else None,
+        ground=ground,
         brush=brush,
         flow=flow.get("mode", "structure"),
         curl=float(flow.get("curl", 0.0)),
@@ -170,6 +177,7 @@ def style_from_image(path: str | Path, size: int = 256) -> Style:
         description=f"the style of {Path(path).name}",
         palette=tuple(tuple(c) for c in kmeans_palette(pixels(img, 20000), 8).tolist()),
         palette_strength=0.85,
+        ground="paint",
         style_weight=1.0,
         content_weight=0.5,
         image=img,

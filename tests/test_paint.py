@@ -78,3 +78,44 @@ def test_nan_in_the_loss_is_rolled_back():
         assert torch.isfinite(t).all()
     assert len(s.meta["numerical_notices"]) == 2
     assert sum(1 for h in r.history if h != h) == 2  # the two NaN steps are recorded as such
+
+
+def _bare(s: StrokeSet, h: int, w: int) -> torch.Tensor:
+    """[H,W] where the background shows through the strokes by more than 10%."""
+    import painter
+
+    with torch.no_grad():
+        a = painter.render(s, h, w, background=(0.0, 0.0, 0.0))
+        b = painter.render(s, h, w, background=(1.0, 1.0, 1.0))
+    return (b - a).amax(0) > 0.1
+
+
+def test_ground_strokes_cover_every_pixel_at_odd_sizes():
+    from painter.init import ground_strokes
+
+    g = torch.Generator().manual_seed(3)
+    for h, w, n in ((37, 61, 40), (50, 17, 9), (23, 23, 1), (64, 96, 300)):
+        target = torch.rand(3, h, w, generator=g)
+        angles = torch.rand(h, w, generator=g) * 3.14
+        strokes, width = ground_strokes(target, n, 3.0, angles, g)
+        m = strokes["points"].shape[0]
+        assert 1 <= m <= n
+        s = max(h, w)
+        ss = StrokeSet(strokes["points"] / s, strokes["widths"] / s, strokes["colors"], strokes["opacity"],
+                       torch.zeros(m, dtype=torch.long), (w / s, h / s))
+        assert not _bare(ss, h, w).any(), (h, w, n)
+
+
+def test_opaque_styles_cover_the_canvas_paper_styles_show_their_paper():
+    from painter.styles import load_style
+
+    t = _target(64)
+    for name in ("van_gogh", "pop_art"):
+        r = paint(t, style=name, size=64, steps=20, notice=lambda m: None)
+        assert float(_bare(r.strokes, 64, 64).float().mean()) <= 0.01, name
+        assert (r.strokes.layer == 0).sum() > 0
+    for name in ("watercolor", "sketch"):
+        r = paint(t, style=name, size=64, steps=10, notice=lambda m: None)
+        paper = load_style(name).background
+        assert torch.allclose(torch.tensor(r.strokes.background), torch.tensor(paper))  # the paper, not the photo's mean
+        assert float(_bare(r.strokes, 64, 64).float().mean()) > 0.05  # and it shows
