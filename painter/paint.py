@@ -144,10 +144,12 @@ def paint(
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
-            if layer.polish:  # all strokes together, over the bare background (or the ground)
+            if layer.polish:  # the polished strokes together, over the layers beneath them
                 below = _background(plan)
-                if plan.layers[0].ground:
-                    below = freeze_layer(plan, state, plan.layers[0], below)
+                for under in plan.layers:
+                    if under.start >= layer.start:
+                        break
+                    below = freeze_layer(plan, state, under, below)
             if i < state["layer"]:  # finished before an interruption: composite it again
                 below = freeze_layer(plan, state, layer, below)
                 continue
