@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .defaults import DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, check_output_path
+from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
+                       check_output_path)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -95,9 +96,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help=f"Number of strokes.  [default: the style's ({DEFAULT_STROKES} for 'none' at {DEFAULT_SIZE} px), "
                    "scaled with --size]")
 @click.option("--size", type=click.IntRange(16, 4096), default=DEFAULT_SIZE, show_default=True,
-              help="Working size: the longer side in pixels (outputs are drawn at this size).")
+              help="Working size: the longer side in pixels that the optimizer sees.")
+@click.option("--output-size", type=click.IntRange(16, 16384), default=None, metavar="PX",
+              help=f"Longer side of the outputs in pixels; the strokes are vectors, drawn sharp at any size.  "
+                   f"[default: the photo's own, at most {MAX_OUTPUT_SIZE}; animations at most {MAX_ANIMATION_SIZE}]")
 @click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True,
-              help="Optimization steps over all layers.")
+              help="Optimization steps over all layers and the final polish.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Random seed.")
 @click.option("--style-weight", type=click.FloatRange(0), default=None,
               help="Weight of the VGG style (Gram) loss.  [default: the style's]")
@@ -116,8 +120,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @_device_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def paint(ctx, photo, style, outputs, strokes, size, steps, seed, style_weight, content_weight, preserve_color,
-          style_scale, weights, checkpoint_every, resume, device, quiet) -> None:
+def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, style_weight, content_weight,
+          preserve_color, style_scale, weights, checkpoint_every, resume, device, quiet) -> None:
     """Paint PHOTO with brushstrokes.
 
     Ctrl-C (or SIGTERM) finishes the step under way, saves a checkpoint next to the
@@ -152,10 +156,14 @@ def paint(ctx, photo, style, outputs, strokes, size, steps, seed, style_weight, 
     except Interrupted as e:
         click.echo(f"painter: {e}; resume with: {_resume_command(ctx, e.checkpoint)}", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    out_size = output_size or min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
     result.strokes.meta["input"] = Path(photo).name
+    result.strokes.meta["output_size"] = out_size
     result.strokes.meta["options"] = _recorded_options(ctx)
     for p in paths:
-        export(result.strokes, p, image=result.image)
+        px = min(out_size, output_size or MAX_ANIMATION_SIZE) if p.suffix.lower() in (".gif", ".mp4") else out_size
+        at_work = px == max(result.image.shape[1:])  # the picture already drawn, at the working size
+        export(result.strokes, p, size=px, image=result.image if at_work else None)
     ckpt.unlink(missing_ok=True)  # the run is complete: its checkpoint is of no more use
     if not quiet:
         click.echo(f"painted {len(result.strokes)} strokes ({st.name}), PSNR {result.psnr:.2f} dB -> "

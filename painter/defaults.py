@@ -15,6 +15,11 @@ DEFAULT_STEPS = 240
 #: working size: the longer side in pixels that the optimizer sees
 DEFAULT_SIZE = 256
 
+#: default longer side of a painting's outputs: the photo's own, at most this
+MAX_OUTPUT_SIZE = 2048
+#: ... and of its animations (GIF/MP4 frames), which are drawn once per frame
+MAX_ANIMATION_SIZE = 1024
+
 #: extension -> what it writes
 FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke or path file (JSON)",
            ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}

@@ -57,6 +57,7 @@ class Plan:
     style: Style
     device: torch.device
     target: torch.Tensor  # [3,H,W] the photo at the working size
+    canvas: tuple[float, float]  # width and height, the longer 1: the photo's aspect
     goal: torch.Tensor  # [3,H,W] what the pixel losses aim at: the photo moved towards the palette
     region: torch.Tensor | None  # [1,H,W] in [0,1] where to paint, or None for everywhere
     background: torch.Tensor  # [3]
@@ -83,10 +84,6 @@ class Plan:
         """How many layers place strokes (the polish places none)."""
         return sum(not layer.polish for layer in self.layers)
 
-    @property
-    def canvas(self) -> tuple[float, float]:
-        h, w = self.size
-        return (w / self.longer, h / self.longer)
 
 
 def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int, seed: int, device: torch.device,
@@ -96,11 +93,10 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     ``options`` are the other settings that shape the painting (for the fingerprint)."""
     st = style
     n_total = strokes if strokes is not None else max(1, round(st.strokes * size / DEFAULT_SIZE))
-    if isinstance(image, (str, Path)):
-        target = load_image(image, size=size)
-    else:
-        target = resize_longer(image.detach().float().clamp(0, 1), size)
-    target = target.to(device)
+    photo = load_image(image) if isinstance(image, (str, Path)) else image.detach().float().clamp(0, 1)
+    h0, w0 = photo.shape[1:]
+    canvas = (w0 / max(h0, w0), h0 / max(h0, w0))  # the photo's own aspect, not the working size's rounded one
+    target = resize_longer(photo, size).to(device)
     _, H, W = target.shape
     strength = 0.0 if preserve_color else st.palette_strength
     goal = target
@@ -121,7 +117,7 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(specs),
                      preserve_color=preserve_color, structure_weight=sw,
                      mask=None if region is None else fingerprint(region), **options)
-    return Plan(st, device, target, goal, region, bg, palette, dark,
+    return Plan(st, device, target, canvas, goal, region, bg, palette, dark,
                 0.0 if preserve_color or palette is None else st.palette_snap, sw,
                 plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint"), n_total, steps,
                 seed, fp)

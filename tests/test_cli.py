@@ -23,7 +23,7 @@ def test_paint_writes_every_format_and_they_agree(photo_file, tmp_path):
     for o in outs:
         assert o.stat().st_size > 0
     png = np.asarray(Image.open(outs[1]).convert("RGB"))
-    assert png.shape == (64, 64, 3)
+    assert png.shape == (96, 96, 3)  # the photo's own size; the working size was 64
     s = StrokeSet.load(outs[2])
     assert len(s) == 60 and s.meta["seed"] == 0 and s.meta["style"] == "none"
     # PNG and resvg's drawing of the SVG of the same run are the same picture

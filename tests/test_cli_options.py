@@ -410,7 +410,7 @@ for _cmd in ("paint", "trace", "render", "animate", "styles"):
 
 # ---------------------------------------------------------------- paint
 
-FAST = "--size 32 --strokes 20 --steps 2 -q"
+FAST = "--size 32 --output-size 32 --strokes 20 --steps 2 -q"  # outputs at the working size
 
 
 @row("paint default outputs and stroke count", "paint {photo} --size 32 --steps 2")
@@ -419,8 +419,9 @@ def _(t, r):
     s = StrokeSet.load(t.cwd / "photo-painted.json")
     expected = max(1, round(500 * 32 / 256))  # the style's count at 256 px, scaled with --size
     assert len(s) == expected == s.meta["strokes"] == 62
-    assert dims(t.cwd / "photo-painted.png") == (32, 21)
-    assert svg(t.cwd / "photo-painted.svg").get("viewBox") == "0 0 32 21"
+    # outputs at the photo's own size (48 x 32), whatever the working size
+    assert dims(t.cwd / "photo-painted.png") == (48, 32) and s.meta["output_size"] == 48
+    assert svg(t.cwd / "photo-painted.svg").get("viewBox") == "0 0 48 32"
     assert f"painted {expected} strokes" in r.err  # not quiet: a summary
 
 
@@ -486,7 +487,7 @@ def _(t, r):
     assert len(s) == 20 and s.meta["input"] == "photo.png" and s.meta["seed"] == 3
     opts = s.meta["options"]
     assert opts["strokes"] == 20 and opts["size"] == 32 and opts["steps"] == 2 and opts["seed"] == 3
-    assert s.canvas == pytest.approx((1.0, 21 / 32))
+    assert s.canvas == pytest.approx((1.0, 32 / 48))  # the photo's aspect
 
 
 @row("paint -o .gif", f"paint {{photo}} {FAST} -o out.gif -o out.png -o out.json")
@@ -522,16 +523,33 @@ def _(t, r):
 
 @row("paint --size", "paint {photo} --size 64 --steps 1 -q -o out.png -o out.json -o out.svg")
 def _(t, r):
-    assert dims(t.cwd / "out.png") == (64, 43)
-    assert svg(t.cwd / "out.svg").get("viewBox") == "0 0 64 43"
     s = StrokeSet.load(t.cwd / "out.json")
     assert s.meta["size"] == 64 and len(s) == round(500 * 64 / 256) == 125  # the default count scales too
+    small = StrokeSet.load(t.ref("paint {photo} --size 32 --steps 1 -q -o out.json") / "out.json")
+    assert small.meta["size"] == 32 and s.widths.mean() < 0.8 * small.widths.mean()  # finer strokes
+    assert dims(t.cwd / "out.png") == (48, 32)  # the outputs stay at the photo's size
+    assert svg(t.cwd / "out.svg").get("viewBox") == "0 0 48 32"
 
 
-@row("paint --steps", "paint {photo} --size 32 --strokes 30 --steps 6 -q -o out.png -o out.json")
+@row("paint --output-size", "paint {photo} --size 32 --strokes 20 --steps 2 --output-size 100 -q "
+     "-o out.png -o out.svg -o out.gif -o out.json")
+def _(t, r):
+    from painter.io import to_uint8
+
+    s = StrokeSet.load(t.cwd / "out.json")
+    assert s.meta["size"] == 32 and s.meta["output_size"] == 100
+    assert dims(t.cwd / "out.png") == (100, 67) and dims(t.cwd / "out.gif") == (100, 67)
+    assert svg(t.cwd / "out.svg").get("viewBox") == "0 0 100 67"
+    img = png(t.cwd / "out.png")
+    assert psnr_np(img, to_uint8(painter.render(s, 67, 100))) > 40  # the strokes drawn at 100 px, sharp
+    blown_up = np.asarray(Image.fromarray(to_uint8(painter.render(s, 21, 32))).resize((100, 67), Image.BICUBIC))
+    assert psnr_np(img, blown_up) < 35  # not the 32 px picture magnified
+
+
+@row("paint --steps", "paint {photo} --size 32 --output-size 32 --strokes 30 --steps 6 -q -o out.png -o out.json")
 def _(t, r):
     assert StrokeSet.load(t.cwd / "out.json").meta["steps"] == 6
-    placed = t.ref("paint {photo} --size 32 --strokes 30 --steps 0 -q -o out.png")
+    placed = t.ref("paint {photo} --size 32 --output-size 32 --strokes 30 --steps 0 -q -o out.png")
     goal = target(t, 32)
     assert psnr_np(png(t.cwd / "out.png"), goal) > psnr_np(png(placed / "out.png"), goal) + 1  # optimized
 
@@ -549,10 +567,10 @@ def _(t, r):
 
 
 @row("paint --preserve-color",
-     "paint {photo} --style pop_art --size 32 --steps 4 --preserve-color -q -o out.png -o out.json")
+     "paint {photo} --style pop_art --size 32 --output-size 32 --steps 4 --preserve-color -q -o out.png -o out.json")
 def _(t, r):
     assert StrokeSet.load(t.cwd / "out.json").meta["options"]["preserve_color"] is True
-    styled = t.ref("paint {photo} --style pop_art --size 32 --steps 4 -q -o out.png")
+    styled = t.ref("paint {photo} --style pop_art --size 32 --output-size 32 --steps 4 -q -o out.png")
     goal = target(t, 32)  # the photo's own colours, not pop art's five inks
     assert psnr_np(png(t.cwd / "out.png"), goal) > psnr_np(png(styled / "out.png"), goal) + 2
 
@@ -860,10 +878,10 @@ def _(t, r):
 
 @row("render --size", "render {strokes} --size 96 -o big.png -o big.svg")
 def _(t, r):
-    assert dims(t.cwd / "big.png") == (96, 63)
+    assert dims(t.cwd / "big.png") == (96, 64)  # the photo's aspect, 48 x 32
     root = svg(t.cwd / "big.svg")
-    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("96", "63", "0 0 96 63")
-    assert dims(t.ref("render {strokes} -o d.png") / "d.png") == (32, 21)  # default: the painting's size
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("96", "64", "0 0 96 64")
+    assert dims(t.ref("render {strokes} -o d.png") / "d.png") == (32, 21)  # default: the working size it was painted at
 
 
 def _bare(img: np.ndarray) -> np.ndarray:
@@ -1007,10 +1025,10 @@ def _(t, r):
     from painter.io import to_uint8
 
     meta, frames = mp4(t.cwd / "a.mp4")
-    assert meta["size"] == (40, 26) and meta["fps"] == 10
+    assert meta["size"] == (40, 28) and meta["fps"] == 10  # 40 x 27, padded to even sides for H.264
     assert len(frames) == 10 + 1 + round(0.5 * 10) - 1  # fps x seconds + 1, then the hold
-    final = to_uint8(painter.render(StrokeSet.load(t["strokes"]), 26, 40))
-    assert psnr_np(frames[-1], final) > 25
+    final = to_uint8(painter.render(StrokeSet.load(t["strokes"]), 27, 40))
+    assert psnr_np(frames[-1][:27], final) > 25
 
 
 @row("animate a path file", "animate {paths} -o a.gif --strokes-per-frame 1")

@@ -212,8 +212,8 @@ def test_valid_but_unusual_images_paint(tmp_path, capsys, kind):
 
     out = tmp_path / "o.png"
     try:
-        main(["paint", str(src), "--size", "16", "--strokes", "30", "--steps", "12", "-q", "-o", str(out),
-              "-o", str(tmp_path / "o.json")])
+        main(["paint", str(src), "--size", "16", "--output-size", "16", "--strokes", "30", "--steps", "12", "-q",
+              "-o", str(out), "-o", str(tmp_path / "o.json")])
     except SystemExit as e:
         pytest.fail(f"exit {e.code}: {capsys.readouterr().err}")
     painted = Image.open(out).convert("RGB")  # (w, h), longer side 16, orientation upright
