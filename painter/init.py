@@ -11,50 +11,7 @@ import math
 import torch
 
 from .imageops import gaussian_blur, structure_orientation
-
-
-def flow_angles(target: torch.Tensor, mode: str, sigma: float, generator: torch.Generator, curl: float = 0.0,
-                hatch_angle: float = 45.0) -> torch.Tensor:
-    """[H,W] stroke directions (radians) for a flow ``mode``:
-
-    - ``structure``: along the photo's edges (structure tensor at scale ``sigma``);
-      with ``curl > 0`` a swirl of curl noise takes over where edges are weak.
-    - ``curl``: the swirl alone; ``hatch``: ``hatch_angle`` degrees everywhere;
-      ``none``: random directions.
-    """
-    from .styles import curl_angles
-
-    _, h, w = target.shape
-    if mode == "hatch":
-        return torch.full((h, w), math.radians(hatch_angle))
-    if mode == "none":
-        return torch.rand(h, w, generator=generator) * math.pi
-    if mode == "curl":
-        return curl_angles(h, w, max(h, w) / 12, generator)
-    theta, coherence = structure_orientation(target, sigma=sigma)
-    theta, coherence = theta.cpu(), coherence.cpu()
-    if curl <= 0:
-        return theta
-    swirl = curl_angles(h, w, max(h, w) / 12, generator)
-    # blend orientations as doubled-angle vectors, the swirl where edges are weak
-    k = curl * (1 - coherence)
-    vx = (1 - k) * torch.cos(2 * theta) + k * torch.cos(2 * swirl)
-    vy = (1 - k) * torch.sin(2 * theta) + k * torch.sin(2 * swirl)
-    return 0.5 * torch.atan2(vy, vx)
-
-
-def stroke_points(centre: torch.Tensor, angle: torch.Tensor, length: float, bend: torch.Tensor | None = None
-                  ) -> torch.Tensor:
-    """[n,4,2] control points of strokes ``length`` long through ``centre`` [n,2] at
-    ``angle`` [n]; ``bend`` [n] moves the two inner control points across the stroke
-    by that much (a gentle arc)."""
-    d = torch.stack([angle.cos(), angle.sin()], -1)
-    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5], dtype=centre.dtype)
-    points = centre[:, None] + t[None, :, None] * length * d[:, None]
-    if bend is not None:
-        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
-        points[:, 1:3] += bend[:, None, None] * nrm[:, None]
-    return points
+from .strokes import stroke_points
 
 
 def place_strokes(

@@ -40,6 +40,20 @@ class StrokeFileError(ValueError):
     """A stroke file that cannot be read: malformed, unsupported or with bad values."""
 
 
+def stroke_points(centre: torch.Tensor, angle: torch.Tensor, length: float, bend: torch.Tensor | None = None
+                  ) -> torch.Tensor:
+    """[n,4,2] control points of strokes ``length`` long through ``centre`` [n,2] at
+    ``angle`` [n]; ``bend`` [n] moves the two inner control points across the stroke
+    by that much (a gentle arc)."""
+    d = torch.stack([angle.cos(), angle.sin()], -1)
+    t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5], dtype=centre.dtype)
+    points = centre[:, None] + t[None, :, None] * length * d[:, None]
+    if bend is not None:
+        nrm = torch.stack([-d[:, 1], d[:, 0]], -1)
+        points[:, 1:3] += bend[:, None, None] * nrm[:, None]
+    return points
+
+
 @dataclass
 class StrokeSet(TensorSet):
     FIELDS = _FIELDS

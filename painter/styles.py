@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from .color import kmeans_palette, parse_hex, pixels
-from .imageops import gaussian_blur
+from .flow import curl_angles, smooth_noise
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
 __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
@@ -184,26 +184,12 @@ def style_from_image(path: str | Path, size: int = 256) -> Style:
     )
 
 
-# -- flow fields and exemplars -------------------------------------------------------------
-def smooth_noise(h: int, w: int, sigma: float, generator: torch.Generator, channels: int = 1) -> torch.Tensor:
-    """[C,H,W] smooth random field with zero mean and unit standard deviation."""
-    n = gaussian_blur(torch.randn(channels, h, w, generator=generator), sigma)
-    return (n - n.mean()) / n.std().clamp_min(1e-8)
-
-
-def curl_angles(h: int, w: int, sigma: float, generator: torch.Generator) -> torch.Tensor:
-    """[H,W] angles of a divergence-free swirling field (the curl of smooth noise)."""
-    n = smooth_noise(h, w, sigma, generator)[0]
-    dy, dx = torch.gradient(n)
-    return torch.atan2(-dx, dy)
-
-
+# -- exemplars ------------------------------------------------------------------------------
 def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
     """Render the preset's exemplar: ``style.exemplar_strokes`` strokes of its brush,
     in its palette, along its flow field, over its background. [3,size,size]."""
-    from .init import stroke_points
     from .render import render
-    from .strokes import StrokeSet
+    from .strokes import StrokeSet, stroke_points
 
     g = torch.Generator().manual_seed(seed)
     pal = torch.tensor(style.palette if style.palette else ((0.5, 0.5, 0.5),), dtype=torch.float32)
