@@ -35,8 +35,8 @@ import torch
 
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from .defaults import DEFAULT_SIZE, DEFAULT_STEPS
-from .imageops import gaussian_blur, psnr
 from .flow import flow_angles
+from .imageops import gaussian_blur, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
 from .losses import perceptual_term, pixel_loss
