@@ -66,7 +66,8 @@ def test_wheel_installs_and_paints_outside_the_checkout():
         _run([painter, "paint", "photo.png", "--style", "van_gogh", "--size", "64", "--steps", "12", "-q",
               "-o", "painting.png", "-o", "painting.svg", "-o", "painting.json"], work, env=env)
         with Image.open(work / "painting.png") as im:
-            assert im.size == (64, 64)
+            assert im.size == (80, 80)  # the photo's own size; the working size was 64
         strokes = json.loads((work / "painting.json").read_text())
         assert strokes["meta"]["style"] == "van_gogh" and len(strokes["strokes"]) > 100
+        assert strokes["meta"]["size"] == 64 and strokes["meta"]["output_size"] == 80
         assert (work / "painting.svg").read_text().count("<path") > 100
