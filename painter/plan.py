@@ -85,7 +85,6 @@ class Plan:
         return sum(not layer.polish for layer in self.layers)
 
 
-
 def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int, seed: int, device: torch.device,
              layers: tuple[LayerSpec, ...] | None, preserve_color: bool, structure_weight: float | None,
              mask: torch.Tensor | None, options: dict) -> Plan:
