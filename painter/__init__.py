@@ -33,7 +33,8 @@ _API = {
     "trace": ".trace",
 }
 
-__all__ = sorted(_API)
+__all__ = ["PaintResult", "PathSet", "StrokeSet", "Style", "export", "list_styles", "load_image", "load_style", "paint",
+           "render", "save_png", "trace"]  # the names of _API, written out for tools that read them statically
 
 
 def __getattr__(name: str) -> Any:

@@ -249,6 +249,7 @@ assert isinstance(painter.render, types.FunctionType) and painter.render.__modul
 assert isinstance(painter.paint, types.FunctionType) and isinstance(painter.trace, types.FunctionType)
 assert isinstance(painter.export, types.ModuleType) and callable(painter.export.export)
 assert painter.StrokeSet.__name__ == "StrokeSet" and set(painter.__all__) <= set(dir(painter))
+assert sorted(painter.__all__) == sorted(painter._API)  # the written-out list names exactly the lazy names
 try:
     painter.no_such_name
 except AttributeError:
