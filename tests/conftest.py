@@ -35,6 +35,17 @@ def photo(name: str = "astronaut", size: int = 64) -> np.ndarray:
     return np.array(im.resize((size, size), Image.BOX))
 
 
+def four_colours(size: int) -> np.ndarray:
+    """[size,size,3] float in [0,1]: four flat colours with a curved boundary."""
+    y, x = np.mgrid[:size, :size] + 0.5
+    img = np.zeros((size, size, 3))
+    img[...] = (0.9, 0.85, 0.2)
+    img[x < size / 2] = (0.1, 0.2, 0.7)
+    img[np.hypot(x - size * 0.6, y - size * 0.5) < size * 0.25] = (0.8, 0.1, 0.1)
+    img[y > size * 0.8] = (0.1, 0.5, 0.2)
+    return img
+
+
 @pytest.fixture
 def photo_file(tmp_path) -> Path:
     p = tmp_path / "photo.png"
@@ -56,15 +67,20 @@ class Lines:
             self._queue.put(line)
         self._queue.put(None)  # end of stream
 
+    def _next(self, deadline: float, what: str) -> str | None:
+        """The next line (None at the end of the stream); kills the process and fails
+        when none comes before ``deadline``."""
+        try:
+            return self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            self.proc.kill()
+            raise AssertionError(f"{what} within the time allowed; got {self.seen[-5:]}") from None
+
     def wait_for(self, prefix: str, timeout: float = 120) -> str:
         """The first line starting with ``prefix``; fails after ``timeout`` s or at the end of the stream."""
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                self.proc.kill()
-                raise AssertionError(f"no line {prefix!r} within {timeout} s; got {self.seen[-5:]}") from None
+            line = self._next(deadline, f"no line {prefix!r}")
             if line is None:
                 raise AssertionError(f"the process ended without a line {prefix!r}; got {self.seen[-5:]}")
             self.seen.append(line)
@@ -74,15 +90,9 @@ class Lines:
     def rest(self, timeout: float = 120) -> str:
         """Everything until the end of the stream (at most ``timeout`` s)."""
         out, deadline = [], time.monotonic() + timeout
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                self.proc.kill()
-                raise AssertionError(f"the stream did not end within {timeout} s") from None
-            if line is None:
-                return "".join(out)
+        while (line := self._next(deadline, "the stream did not end")) is not None:
             out.append(line)
+        return "".join(out)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -45,7 +45,7 @@ from painter.cli import cli as click_group
 from painter.cli import main
 from painter.presets import describe_presets, preset_names, read_preset
 
-from .conftest import photo, psnr_np, resvg_render
+from .conftest import four_colours, photo, psnr_np, resvg_render
 
 W, H = 48, 32  # the photo: landscape, so that sizes show which side is which
 PARTIAL = "painting without the neural style loss"  # the note when no VGG weights are found
@@ -178,13 +178,7 @@ class Assets:
 
     def make_noisy(self) -> Path:
         """Four flat colours (a curved boundary) plus strong noise: k-means leaves specks."""
-        size = 64
-        y, x = np.mgrid[:size, :size] + 0.5
-        img = np.zeros((size, size, 3))
-        img[...] = (0.9, 0.85, 0.2)
-        img[x < size / 2] = (0.1, 0.2, 0.7)
-        img[np.hypot(x - size * 0.6, y - size * 0.5) < size * 0.25] = (0.8, 0.1, 0.1)
-        img[y > size * 0.8] = (0.1, 0.5, 0.2)
+        img = four_colours(64)
         img = img + np.random.default_rng(1).normal(0, 0.16, img.shape)
         return self._save("noisy.png", (img.clip(0, 1) * 255).round())
 

@@ -11,7 +11,7 @@ from painter import PathSet
 from painter.export.svg import to_svg
 from painter.trace import quantize, stacked_layers, trace
 
-from .conftest import photo, psnr_np, resvg_render, run_cli
+from .conftest import four_colours, photo, psnr_np, resvg_render, run_cli
 
 
 def _ring(size=96):
@@ -24,13 +24,7 @@ def _ring(size=96):
 
 def _blocks(size=80):
     """Four flat colours with a curved boundary: [3,H,W]."""
-    y, x = np.mgrid[:size, :size] + 0.5
-    img = np.zeros((size, size, 3))
-    img[...] = (0.9, 0.85, 0.2)
-    img[x < size / 2] = (0.1, 0.2, 0.7)
-    img[np.hypot(x - size * 0.6, y - size * 0.5) < size * 0.25] = (0.8, 0.1, 0.1)
-    img[y > size * 0.8] = (0.1, 0.5, 0.2)
-    return torch.tensor(img).permute(2, 0, 1).float()
+    return torch.tensor(four_colours(size)).permute(2, 0, 1).float()
 
 
 def _drawn(paths, h, w, background=None):
