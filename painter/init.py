@@ -94,13 +94,13 @@ def ground_strokes(target: torch.Tensor, n: int, aspect: float, angles: torch.Te
     canvas: the ground (underpainting) of an opaque style, so no bare canvas shows
     wherever the layers above leave gaps.
 
-    The centres lie on a square grid of spacing ``s`` (jittered by at most s/10) and
-    each stroke is at least ``sqrt(2) * (s/2 + s/10) + 1.5`` px wide, so the disc at
+    The centres lie on a grid of cells at most ``s`` wide (jittered by at most s/10)
+    and each stroke's half-width is ``sqrt(2) * (s/2 + s/10) + 1.5`` px, so the disc at
     its centre alone reaches the farthest point of its cell with full coverage (the
-    anti-aliasing ramp included); strokes are ``aspect`` (at most :data:`GROUND_ASPECT`)
-    times longer than wide, along
-    ``angles`` ([H,W]), in the target's colour blurred at their size. Returns the
-    pixel-space tensors (as :func:`place_strokes`) and the width.
+    anti-aliasing ramp and a pixel of margin included); strokes are ``aspect`` (at
+    most :data:`GROUND_ASPECT`) times longer than wide, along ``angles`` ([H,W]), in
+    the target's colour blurred at their size. Returns the pixel-space tensors (as
+    :func:`place_strokes`) and the width.
     """
     dev = target.device
     _, h, w = target.shape
@@ -109,7 +109,7 @@ def ground_strokes(target: torch.Tensor, n: int, aspect: float, angles: torch.Te
         s *= 1.02
     nx, ny = max(1, math.ceil(w / s)), max(1, math.ceil(h / s))
     sx, sy = w / nx, h / ny
-    width = math.sqrt(2.0) * (max(sx, sy) / 2 + 0.1 * max(sx, sy)) * 2 + 3.0
+    width = 2 * (math.sqrt(2.0) * (max(sx, sy) / 2 + 0.1 * max(sx, sy)) + 1.5)
     gy, gx = torch.meshgrid(torch.arange(ny, dtype=torch.float32), torch.arange(nx, dtype=torch.float32), indexing="ij")
     centre = torch.stack([(gx.reshape(-1) + 0.5) * sx, (gy.reshape(-1) + 0.5) * sy], -1)
     centre = centre + (torch.rand(centre.shape, generator=generator) - 0.5) * 0.2 * torch.tensor([sx, sy])

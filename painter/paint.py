@@ -41,13 +41,13 @@ from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
 from .losses import perceptual_term, pixel_loss
 from .optim import Adam
-from .plan import DEFAULT_LAYERS, LayerPlan, Plan, plan_run
+from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
 from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
-__all__ = ["DEFAULT_LAYERS", "PaintResult", "paint", "pixel_loss", "resolve_device"]
+__all__ = ["PaintResult", "freeze_layer", "optimize_layer", "paint", "place_layer", "resolve_device"]
 
 
 @dataclass

@@ -318,11 +318,9 @@ def load_vgg(weights: str | os.PathLike | None = None, device: str | torch.devic
     if download:
         try:
             obj = _download(progress)
-        except DOWNLOAD_ERRORS as e:
-            reason = f"download failed: {_one_line(e)[:160]}"
-        except RuntimeError as e:  # torch.hub: 'invalid hash value' (a corrupt or tampered file)
-            if "hash" not in str(e):
-                raise  # anything else is a bug of ours or of torch: it must surface
+        except (*DOWNLOAD_ERRORS, RuntimeError) as e:
+            if isinstance(e, RuntimeError) and "hash" not in str(e):
+                raise  # torch.hub's 'invalid hash value' is a failed download; any other is a bug: it surfaces
             reason = f"download failed: {_one_line(e)[:160]}"
         else:
             state = _features_state(obj, f"{hub} (downloaded)")

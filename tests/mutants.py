@@ -86,7 +86,7 @@ MUTANTS = [
            "loop=0, disposal=1",
            ("tests/test_cli_options.py", "-k", "loop")),
     Mutant("swallowed exception in weights loading", "painter/perceptual.py",
-           "        except DOWNLOAD_ERRORS as e:\n",
+           "        except (*DOWNLOAD_ERRORS, RuntimeError) as e:\n",
            "        except Exception as e:  # noqa: BLE001\n",
            ("tests/test_perceptual.py",)),
     Mutant("stroke files lose float precision", "painter/fileformat.py",
