@@ -116,6 +116,31 @@ def run_cli(args: list[str], cwd: str | Path | None = None) -> float:
     return wall
 
 
+#: runs argv[1:] once and prints "wall_s maxrss_kb exit" of that child alone: a forked
+#: child's peak RSS starts from its parent's size, so the parent is a bare interpreter
+#: (python -I -S), not the benchmark with numpy loaded; stderr passes through
+LAUNCHER = """
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+    os.dup2(os.open(os.devnull, os.O_RDWR), 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_measured(cmd: list[str], timeout: float = 1800) -> dict:
+    """Run ``cmd`` once as its own process: wall seconds, peak RSS in MB (that child's
+    ru_maxrss, from wait4), exit status and stderr."""
+    r = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *[str(c) for c in cmd]], capture_output=True,
+                       check=False, text=True, timeout=timeout)
+    wall, kb, code = r.stdout.split()
+    return {"wall_s": float(wall), "peak_rss_mb": int(kb) / 1024, "exit": int(code), "stderr": r.stderr}
+
+
 def machine() -> dict:
     """What ran the benchmark. Timings on a small shared machine are only as good as its
     idleness: a busy neighbour (see loadavg_1m) can slow torch's threads several-fold."""

@@ -14,45 +14,26 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 
-from _common import bar, finish, painter_cmd, parse_args, run_benchmark, say
+from _common import bar, finish, painter_cmd, parse_args, run_benchmark, run_measured, say
 
 COMMANDS = {"help": ["--help"], "paint_help": ["paint", "--help"], "styles": ["styles"], "version": ["--version"],
             "usage_error": ["paint", "photo.jpg", "--no-such-option"]}
 MAX_RSS_MB, MAX_WALL_S = 150.0, 0.6
 
 
-#: runs argv[1:] once and prints "wall_s maxrss_kb exit" of that child alone: a forked
-#: child's peak RSS starts from its parent's size, so the parent is a bare interpreter
-#: (python -I -S), not this script with numpy loaded; stderr passes through
-LAUNCHER = """
-import os, sys, time
-t0 = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
-    os.dup2(os.open(os.devnull, os.O_RDWR), 1)
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
-"""
-
-
 def measure(cmd: list[str], repeats: int) -> dict:
     """Median wall time and largest peak RSS of ``repeats`` runs (after one warm-up)."""
     walls, rss, codes, err = [], [], set(), ""
     for i in range(repeats + 1):
-        r = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd], capture_output=True, text=True,
-                           timeout=120)
-        wall, kb, code = r.stdout.split()
-        err = r.stderr
+        r = run_measured(cmd, timeout=120)
+        err = r["stderr"]
         if i == 0:
             continue  # warm-up: page cache, .pyc files
-        walls.append(float(wall))
-        rss.append(int(kb) / 1024)  # kilobytes on Linux
-        codes.add(int(code))
+        walls.append(r["wall_s"])
+        rss.append(r["peak_rss_mb"])
+        codes.add(r["exit"])
     return {"median_wall_s": round(statistics.median(walls), 4), "peak_rss_mb": round(max(rss), 1),
             "exit": sorted(codes), "stderr": err.strip()}
 

@@ -29,7 +29,7 @@ from .io import atomic_write_bytes
 
 FORMAT = "painter.checkpoint"
 #: 2: the optimizer state covers the active layer's strokes only
-VERSION = 2
+VERSION = 3
 
 
 class CheckpointError(ValueError):

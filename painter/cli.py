@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
-                       check_output_path)
+                       WORK_SIZE_RANGE, check_output_path, working_size)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -95,8 +95,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--strokes", type=click.IntRange(1, 100_000), default=None,
               help=f"Number of strokes.  [default: the style's ({DEFAULT_STROKES} for 'none' at {DEFAULT_SIZE} px), "
                    "scaled with --size]")
-@click.option("--size", type=click.IntRange(16, 4096), default=DEFAULT_SIZE, show_default=True,
-              help="Working size: the longer side in pixels that the optimizer sees.")
+@click.option("--size", type=click.IntRange(16, 4096), default=None,
+              help="Working size: the longer side in pixels that the optimizer sees.  [default: a quarter of the "
+                   f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}]")
 @click.option("--output-size", type=click.IntRange(16, 16384), default=None, metavar="PX",
               help=f"Longer side of the outputs in pixels; the strokes are vectors, drawn sharp at any size.  "
                    f"[default: the photo's own, at most {MAX_OUTPUT_SIZE}; animations at most {MAX_ANIMATION_SIZE}]")
@@ -147,7 +148,8 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-
+    out_size = output_size or min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
+    size = size or working_size(out_size)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
@@ -156,7 +158,6 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     except Interrupted as e:
         click.echo(f"painter: {e}; resume with: {_resume_command(ctx, e.checkpoint)}", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    out_size = output_size or min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
     result.strokes.meta["input"] = Path(photo).name
     result.strokes.meta["output_size"] = out_size
     result.strokes.meta["options"] = _recorded_options(ctx)

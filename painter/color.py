@@ -93,6 +93,21 @@ def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: i
     return out.t().reshape(c, h, w)
 
 
+def recolor_to_palette(img: torch.Tensor, palette: torch.Tensor, keep_lightness: float = 0.6,
+                       softness: float = 8.0) -> torch.Tensor:
+    """Recolour ``img`` [3,H,W] with the colours of ``palette`` [K,3] (RGB): every pixel
+    becomes a soft mix of the palette colours nearest to it in CIELAB (weights
+    ``exp(-dE^2 / 2 softness^2)``), with ``keep_lightness`` of its own lightness (L*)
+    kept, so the picture keeps its lights and darks in the palette's hues."""
+    c, h, w = img.shape
+    lab = srgb_to_lab(pixels(img)).double()
+    plab = srgb_to_lab(palette.to(img.device)).double()
+    weights = torch.softmax(-torch.cdist(lab, plab).pow(2) / (2 * softness**2), 1)
+    out = weights @ plab
+    out[:, 0] = keep_lightness * lab[:, 0] + (1.0 - keep_lightness) * out[:, 0]
+    return lab_to_srgb(out.float()).t().reshape(c, h, w)
+
+
 def kmeans_palette(colors: torch.Tensor, k: int = 8, iterations: int = 20, seed: int = 0) -> torch.Tensor:
     """k representative colours [k,3] (RGB) of a colour set [N,3], clustered in CIELAB
     (k-means++ seeding), sorted by lightness."""

@@ -12,8 +12,11 @@ from pathlib import Path
 DEFAULT_STROKES = 500
 #: optimization steps over all layers and the final polish
 DEFAULT_STEPS = 240
-#: working size: the longer side in pixels that the optimizer sees
+#: working size: the longer side in pixels that the optimizer sees (the API's default;
+#: the command line's follows the output: see working_size)
 DEFAULT_SIZE = 256
+#: the command line paints at a quarter of the output's longer side, within these
+WORK_SIZE_RANGE = (256, 512)
 
 #: default longer side of a painting's outputs: the photo's own, at most this
 MAX_OUTPUT_SIZE = 2048
@@ -32,3 +35,11 @@ def check_output_path(path: str | Path) -> str:
         known = ", ".join(sorted(FORMATS))
         raise ValueError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of {known}")
     return ext
+
+
+def working_size(output_longer: int) -> int:
+    """The working size for an output whose longer side is ``output_longer`` px: a
+    quarter of it within :data:`WORK_SIZE_RANGE`, never more than the output (a 2048
+    px photo is painted at 512 px, its strokes drawn sharp at four times that)."""
+    lo, hi = WORK_SIZE_RANGE
+    return min(output_longer, max(lo, min(hi, output_longer // 4)))

@@ -30,10 +30,10 @@ def place_strokes(
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
 
-    Centres are drawn without replacement with probability proportional to the
-    blurred squared error; each new centre lowers the error around it (radius
-    ``exclusion * length``) so that strokes spread over the error instead of piling
-    up on its peak. Each stroke is straight, ``length`` long and ``width`` wide,
+    Centres are drawn in batches with probability proportional to the blurred
+    squared error (inverse transform sampling of its cumulative sum); each new centre
+    lowers the error around it (radius ``exclusion * length``) so that strokes spread
+    over the error instead of piling up on its peak. Each stroke is straight, ``length`` long and ``width`` wide,
     lies along ``angles`` ([H,W], default: the local edge direction), and takes the
     target's colour (blurred at the stroke's width) at its centre. ``taper`` sets
     the end width (times ``width``), ``bend`` a random curvature (fraction of the
@@ -61,10 +61,9 @@ def place_strokes(
     batch = max(1, int(n**0.5))
     while len(centres) < n:
         k = min(batch, n - len(centres))
-        flat = weights.reshape(-1)
-        wsum = flat.sum()
-        probs = flat / wsum if wsum > 0 else torch.full_like(flat, 1.0 / flat.numel())
-        idx = torch.multinomial(probs + 1e-12, k, replacement=False, generator=generator)
+        cdf = torch.cumsum(weights.reshape(-1) + 1e-12, 0)
+        u = torch.rand(k, generator=generator, dtype=torch.float64) * cdf[-1]
+        idx = torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.numel() - 1)
         for i in idx.tolist():
             cy, cx = divmod(i, w)
             centres.append((cx, cy))

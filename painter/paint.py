@@ -47,6 +47,12 @@ from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
+#: chord tolerance (px) of the strokes' flattening while optimizing: coarser than the
+#: exports' (render.geometry.FLATTEN_TOLERANCE), a third fewer segments for 0.1 dB
+WORK_TOLERANCE = 0.3
+#: how much more than its brush's ``bend`` a stroke may curve (fraction of its length)
+BEND_SLACK = 0.1
+
 __all__ = ["PaintResult", "freeze_layer", "optimize_layer", "paint", "place_layer", "resolve_device"]
 
 
@@ -178,18 +184,20 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
     aim = plan.goal if plan.region is None else plan.goal * plan.region + below * (1 - plan.region)  # no error outside
     n = layer.strokes
     w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
-    bounds = torch.tensor([min(0.5, w_hi), w_hi, *brush.opacity, brush.growth * layer.length + 1.0], device=dev)
+    w_lo = min(max(0.5, layer.width / brush.growth), w_hi)  # a brush's strokes keep its size both ways
+    bounds = torch.tensor([w_lo, w_hi, *brush.opacity, brush.growth * layer.length + 1.0,
+                           brush.bend + BEND_SLACK], device=dev)
     parts = []
     if layer.ground:  # an opaque grid under everything: its shapes never move, so no pixel is ever bare
         g, width = ground_strokes(aim, n, brush.aspect, angles, gen)
         m = g["points"].shape[0]
-        g_bounds = torch.tensor([width, width, 1.0, 1.0, 2 * width * GROUND_ASPECT], device=dev)
-        parts.append((g, g_bounds.expand(m, 5), True))
+        g_bounds = torch.tensor([width, width, 1.0, 1.0, 2 * width * GROUND_ASPECT, 0.0], device=dev)
+        parts.append((g, g_bounds.expand(m, 6), True))
         n -= m
     if n > 0:
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
                             taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
-        parts.append((new, bounds.expand(n, 5), False))
+        parts.append((new, bounds.expand(n, 6), False))
     t = state["tensors"]
     for new, b, pinned in parts:
         k = new["points"].shape[0]
@@ -235,7 +243,7 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
             run.bar.close()
             raise Interrupted(state["step"], plan.steps, Path(run.checkpoint), run.interrupted.signum)
         opt.zero_grad()
-        img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, below_k)
+        img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, below_k, tolerance=WORK_TOLERANCE)
         seen = gaussian_blur(img, sigma) if sigma > 0 else img
         loss = plan.style.pixel_weight * pixel_loss(seen, goal_k, plan.structure_weight, region_k)
         for extra in run.losses:
@@ -343,9 +351,9 @@ def _fresh_state(dev: torch.device) -> dict:
     optimizer and random generator)."""
     z = lambda *shape, **kw: torch.zeros(*shape, device=dev, **kw)  # noqa: E731
     tensors = {"pts": z(0, 4, 2), "wid": z(0, 2), "col": z(0, 3), "opa": z(0), "lay": z(0, dtype=torch.long),
-               # per stroke: width min/max, opacity min/max, max length; colour kept (dark layers);
-               # shape kept (the ground)
-               "bounds": z(0, 5), "frozen": z(0, dtype=torch.bool), "pinned": z(0, dtype=torch.bool)}
+               # per stroke: width min/max, opacity min/max, max length, max bend; colour kept (dark
+               # layers); shape kept (the ground)
+               "bounds": z(0, 6), "frozen": z(0, dtype=torch.bool), "pinned": z(0, dtype=torch.bool)}
     return {"tensors": tensors, "layer": 0, "layer_step": -1, "step": 0, "history": [], "style_history": [],
             "notices": []}
 
@@ -368,12 +376,29 @@ def _project(pts, wid, col, opa, bounds, H, W) -> None:
     reach = (pts - mid[:, None]).norm(dim=-1).amax(1)
     shrink = (0.5 * bounds[:, 4] / reach.clamp_min(1e-6)).clamp(max=1.0)
     pts.sub_(mid[:, None]).mul_(shrink[:, None, None]).add_(mid[:, None])
+    _limit_bend(pts, bounds[:, 5])
     m = 0.1 * max(H, W)
     pts[..., 0].clamp_(-m, W + m)
     pts[..., 1].clamp_(-m, H + m)
     torch.maximum(torch.minimum(wid, bounds[:, 1:2]), bounds[:, 0:1], out=wid)
     col.clamp_(0.0, 1.0)
     torch.maximum(torch.minimum(opa, bounds[:, 3]), bounds[:, 2], out=opa)
+
+
+def _limit_bend(pts: torch.Tensor, bend: torch.Tensor) -> None:
+    """Keep each stroke's inner control points between its ends along the chord and
+    within ``bend`` times the chord's length across it (in place): strokes stay
+    dashes and arcs, never hooks or loops."""
+    p0 = pts[:, 0]
+    chord = pts[:, 3] - p0
+    length = chord.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+    along = chord / length
+    across = torch.stack([-along[:, 1], along[:, 0]], -1)
+    rel = (pts[:, 1:3] - p0[:, None]) / length[:, None]
+    u = (rel * along[:, None]).sum(-1).clamp(0.0, 1.0)
+    v = (rel * across[:, None]).sum(-1)
+    v = torch.maximum(torch.minimum(v, bend[:, None]), -bend[:, None])
+    pts[:, 1:3] = p0[:, None] + length[:, None] * (u[..., None] * along[:, None] + v[..., None] * across[:, None])
 
 
 def _strokeset(plan: Plan, t: dict, n: int) -> StrokeSet:

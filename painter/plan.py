@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from .checkpoint import fingerprint
-from .color import srgb_to_lab, transfer_colors
+from .color import recolor_to_palette, srgb_to_lab, transfer_colors
 from .defaults import DEFAULT_SIZE
 from .io import load_image, resize_longer
 from .styles import Brush, LayerSpec, Style
@@ -26,6 +26,7 @@ from .styles import Brush, LayerSpec, Style
 #: resolution, loses most of the gain (5000 strokes at 512 px: 34.7 dB all at full
 #: resolution, 33.6 the last two layers, 31.8 the last alone, 30.8 at half resolution)
 POLISH_SHARE = 0.3
+POLISH_SKIP = 1
 
 #: three coarse layers optimized at half resolution, then half of the strokes, small,
 #: at full resolution (tuned on scikit-image photos for PSNR per second)
@@ -100,7 +101,10 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     strength = 0.0 if preserve_color else st.palette_strength
     goal = target
     if strength > 0:
-        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)
+        if st.image is None and st.palette:  # a preset: the photo in the palette's hues
+            moved = recolor_to_palette(target, torch.tensor(st.palette, device=device))
+        else:  # a painting: the photo takes on its colour distribution
+            moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)
         goal = (1 - strength) * target + strength * moved
     region = None
     if mask is not None:
@@ -145,7 +149,8 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
         start += n
     if polish and out:  # the ground (its shapes fixed) stays beneath, out of the polish
         last = out[-1]
-        first = out[1].start if out[0].ground and len(out) > 1 else 0
+        skip = POLISH_SKIP + out[0].ground
+        first = out[min(skip, len(out) - 1)].start
         out.append(LayerPlan(last.index, last.spec, last.brush, start - first, polish, first, last.width,
                              last.length, 1.0, polish=True))
     return out

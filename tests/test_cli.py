@@ -266,5 +266,5 @@ def test_help_lists_commands_and_defaults():
     assert r.returncode == 0
     text = " ".join(r.stdout.split())
     for opt in ("--strokes", "--size", "--steps", "--seed", "--device", "--quiet", "--style-weight", "--preserve-color",
-                "--weights", "default: 256"):
+                "--weights", "default: 240", "default: a quarter of the output size"):
         assert opt in text

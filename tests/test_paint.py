@@ -118,4 +118,4 @@ def test_opaque_styles_cover_the_canvas_paper_styles_show_their_paper():
         r = paint(t, style=name, size=64, steps=10, notice=lambda m: None)
         paper = load_style(name).background
         assert torch.allclose(torch.tensor(r.strokes.background), torch.tensor(paper))  # the paper, not the photo's mean
-        assert float(_bare(r.strokes, 64, 64).float().mean()) > 0.05  # and it shows
+        assert float(_bare(r.strokes, 64, 64).float().mean()) > 0.03  # and it shows (opaque: <= 1%)

@@ -21,7 +21,7 @@ import torch
 from ..paths import PathSet
 from ..strokes import StrokeSet
 from .binning import DEFAULT_TILE, bin_segments
-from .geometry import stroke_segments, to_pixels
+from .geometry import FLATTEN_TOLERANCE, segments_needed, stroke_segments, to_pixels
 from .paths import render_path_params, render_paths
 from .raster import background_image, composite, draw_in_bands, image_to_tiles, rasterize, tiles_to_image
 
@@ -45,11 +45,14 @@ def render_stroke_params(
     *,
     tile: int = DEFAULT_TILE,
     n_seg: torch.Tensor | int | None = None,
+    tolerance: float = FLATTEN_TOLERANCE,
 ) -> torch.Tensor:
-    """Render raw stroke tensors (see StrokeSet for shapes); ``background`` is [3,H,W]."""
+    """Render raw stroke tensors (see StrokeSet for shapes); ``background`` is [3,H,W].
+    Each centre line is flattened into ``n_seg`` segments (default: as many as a
+    chord error of ``tolerance`` pixels needs)."""
     pts, s = to_pixels(points, canvas, height, width)
     wid = widths * s
-    a, b, ra, rb, stroke = stroke_segments(pts, wid, n_seg)
+    a, b, ra, rb, stroke = stroke_segments(pts, wid, segments_needed(pts, tolerance) if n_seg is None else n_seg)
     n = points.shape[0]
     grad = torch.is_grad_enabled() and any(t.requires_grad for t in (points, widths, colors, opacity, background))
     if grad or height * width <= BAND_PIXELS:

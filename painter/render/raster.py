@@ -23,6 +23,11 @@ from .binning import Bins
 
 #: alpha is capped below 1 inside log(1 - alpha) so it stays finite (leak <= 1e-6)
 _ALPHA_MAX = 1.0 - 1e-6
+#: pairs evaluated at a time: a chunk's [pairs, T*T] arrays stay in the CPU's cache
+#: through the dozen element-wise ops (2.5x faster than whole arrays on 5000 strokes)
+CHUNK_PAIRS = 4096
+#: pixel rows of the tiles composited at a time (see _pixel_chunks)
+CHUNK_PIXELS = 4
 
 
 def rasterize(bins: Bins, a, b, ra, rb) -> torch.Tensor:
@@ -45,18 +50,20 @@ def _pixel_offsets(t: int, device, dtype):
     return g.repeat(t), g.repeat_interleave(t)
 
 
-def pair_distance(bins: Bins, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """For every (tile, segment) pair, the distance ``d`` from the tile's pixel centres
-    to the segment and the projection parameter ``h`` (as geometry.segment_distance):
-    two [Np, T*T] tensors, pair-major (the fast layout for element-wise ops and
-    per-group reductions). Fused in-place arithmetic, no autograd graph."""
+def pair_distance(bins: Bins, a: torch.Tensor, b: torch.Tensor, rows: slice = slice(None)):
+    """For the (tile, segment) pairs ``rows`` (default all), the distance ``d`` from the
+    tile's pixel centres to the segment and the projection parameter ``h`` (as
+    geometry.segment_distance): two [pairs, T*T] tensors, pair-major (the fast layout
+    for element-wise ops and per-group reductions). Fused in-place arithmetic, no
+    autograd graph."""
     t = bins.tile
-    s = bins.pair_seg
+    s = bins.pair_seg[rows]
+    tile = bins.pair_tile[rows]
     ax, ay = a[s, 0], a[s, 1]
     bax, bay = b[s, 0] - ax, b[s, 1] - ay
     gx, gy = _pixel_offsets(t, a.device, a.dtype)
-    pax = (bins.pair_tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + gx
-    pay = (bins.pair_tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + gy
+    pax = (tile % bins.tiles_x * t).to(a.dtype).sub_(ax).unsqueeze(1) + gx
+    pay = (tile // bins.tiles_x * t).to(a.dtype).sub_(ay).unsqueeze(1) + gy
     den = (bax * bax + bay * bay).clamp_min(1e-12)
     bx, by = (bax / den).unsqueeze(1), (bay / den).unsqueeze(1)
     h = pax * bx
@@ -65,6 +72,11 @@ def pair_distance(bins: Bins, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.T
     qy = pay.sub_(h * bay.unsqueeze(1))
     d = qx.mul_(qx).add_(qy.mul_(qy)).add_(1e-12).sqrt_()
     return d, h
+
+
+def _chunks(n: int):
+    """Slices of at most :data:`CHUNK_PAIRS` pairs covering ``range(n)``."""
+    return (slice(i, min(n, i + CHUNK_PAIRS)) for i in range(0, n, CHUNK_PAIRS))
 
 
 class _Coverage(torch.autograd.Function):
@@ -79,29 +91,37 @@ class _Coverage(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a, b, ra, rb, bins: Bins):
         t = bins.tile
-        s = bins.pair_seg
-        d, h = pair_distance(bins, a, b)
-        r = h.mul_((rb[s] - ra[s]).unsqueeze(1)).add_(ra[s].unsqueeze(1))
-        cov = torch.clamp(d + r, max=0.5).sub_(torch.clamp(d.sub_(r), min=-0.5)).clamp_(0.0, 1.0)
-        out = cov.new_zeros((bins.group_stroke.shape[0], t * t))
+        cov = a.new_empty((bins.pair_seg.shape[0], t * t))
+        grad = any(ctx.needs_input_grad[:4])
+        edges = []  # flat indices of the elements on an AA edge (0 < coverage < 1), for backward
+        for rows in _chunks(cov.shape[0]):
+            s = bins.pair_seg[rows]
+            d, h = pair_distance(bins, a, b, rows)
+            r = h.mul_((rb[s] - ra[s]).unsqueeze(1)).add_(ra[s].unsqueeze(1))
+            c = torch.clamp(d + r, max=0.5, out=cov[rows])
+            c.sub_(torch.clamp(d.sub_(r), min=-0.5)).clamp_(0.0, 1.0)
+            if grad:  # found now, while the chunk is in the cache
+                edges.append(((c > 0).logical_and_(c < 1)).view(-1).nonzero().squeeze(1) + rows.start * t * t)
+        out = bins.group_full.to(cov.dtype).unsqueeze(1).repeat(1, t * t)  # full groups: 1, no pairs
         out.scatter_reduce_(0, bins.pair_group.unsqueeze(1).expand_as(cov), cov, reduce="amax", include_self=False)
         ctx.bins = bins
-        ctx.save_for_backward(a, b, ra, rb, cov, out)
+        edge = torch.cat(edges) if edges else torch.zeros(0, dtype=torch.long, device=a.device)
+        ctx.save_for_backward(a, b, ra, rb, cov, out, edge)
         return out.t().contiguous()
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b, ra, rb, cov, out = ctx.saved_tensors
+        a, b, ra, rb, cov, out, edge = ctx.saved_tensors
         bins: Bins = ctx.bins
         t = bins.tile
         ga, gb = torch.zeros_like(a), torch.zeros_like(b)
         gra, grb = torch.zeros_like(ra), torch.zeros_like(rb)
-        # elements on an AA edge, then those that are their group's max with a gradient
-        pair, pix = ((cov > 0) & (cov < 1)).nonzero(as_tuple=True)
+        # the elements on an AA edge that are their group's max and have a gradient
+        pair, pix = edge // (t * t), edge % (t * t)
         grp = bins.pair_group[pair]
         gout = grad_out[pix, grp]
-        keep = (cov[pair, pix] == out[grp, pix]) & (gout != 0)
-        pix, pair, grp, gout = pix[keep], pair[keep], grp[keep], gout[keep]
+        keep = (cov.view(-1)[edge] == out[grp, pix]) & (gout != 0)
+        pair, pix, grp, gout = pair[keep], pix[keep], grp[keep], gout[keep]
         if pair.numel() == 0:
             return ga, gb, gra, grb, None
         # ties (several segments of a stroke give the same max) share the gradient
@@ -142,8 +162,26 @@ class _Coverage(torch.autograd.Function):
         return ga, gb, gra, grb, None
 
 
+def _pixel_chunks(tt: int):
+    """Slices of :data:`CHUNK_PIXELS` pixel rows of a tile covering ``range(tt)``: the
+    compositor's [pixels, G] arrays are independent per pixel, and a few rows at a
+    time stay in the CPU's cache (3x faster than whole arrays on 5000 strokes)."""
+    return (slice(i, min(tt, i + CHUNK_PIXELS)) for i in range(0, tt, CHUNK_PIXELS))
+
+
+def _transmittance_after(alpha: torch.Tensor, bins: Bins) -> torch.Tensor:
+    """For [TT, G] ``alpha``: per pixel, the product of ``1 - alpha`` over the later
+    groups of the same tile (a float64 cumulative sum of ``log(1 - alpha)`` along the
+    flat group axis, less its value at the run's last group)."""
+    out = torch.empty_like(alpha)
+    for rows in _pixel_chunks(alpha.shape[0]):
+        csum = torch.cumsum(torch.log1p(-alpha[rows].clamp(max=_ALPHA_MAX)).double(), 1)
+        out[rows] = torch.exp(csum[:, bins.run_last][:, bins.run_of_group] - csum)
+    return out
+
+
 def _exclusive_in_tile(x: torch.Tensor, bins: Bins) -> torch.Tensor:
-    """For [TT, G] ``x``: per tile, the sum over the groups *before* each group
+    """For [P, G] ``x``: per tile, the sum over the groups *before* each group
     (float64 cumulative sum along the flat group axis, offset by each run's start)."""
     xd = x.double()
     c = torch.cumsum(xd, 1)
@@ -160,20 +198,17 @@ class _Over(torch.autograd.Function):
     ``dL/dalpha_g = T_g e_g - below_g / (1 - alpha_g)`` where ``below_g`` is the
     gradient-weighted colour of everything under group ``g`` (earlier groups and the
     background). ``alpha`` is capped at ``1 - 1e-6`` inside the transmittance so the
-    logarithms stay finite; the cap passes gradients straight through.
+    logarithms stay finite; the cap passes gradients straight through. Both passes
+    work on a few pixel rows of the tiles at a time (:func:`_pixel_chunks`).
     """
 
     @staticmethod
     def forward(ctx, coverage, colors, opacity, bg_tiles, bins: Bins):
         gs, gt = bins.group_stroke, bins.group_tile
         alpha = coverage * opacity[gs]  # [TT, G]
-        log_t = torch.log1p(-alpha.clamp(max=_ALPHA_MAX))
-        csum = torch.cumsum(log_t.double(), 1)
-        after = csum[:, bins.run_last][:, bins.run_of_group] - csum  # sum over the tile's later groups
-        trans_after = torch.exp(after).to(alpha.dtype)
+        trans_after = _transmittance_after(alpha, bins)
         w = alpha * trans_after
-        col = colors[gs].t()  # [3, G]
-        acc = torch.zeros_like(bg_tiles).index_add_(2, gt, w.unsqueeze(0) * col.unsqueeze(1))
+        acc = _sum_per_tile(w.t().unsqueeze(1) * colors[gs].unsqueeze(2), gt, bg_tiles.shape[2])
         # whole-tile transmittance: that after the first group times (1 - its alpha)
         first = bins.run_first
         t_all = trans_after[:, first] * (1.0 - alpha[:, first].clamp(max=_ALPHA_MAX))
@@ -188,18 +223,32 @@ class _Over(torch.autograd.Function):
         coverage, colors, opacity, bg_tiles, alpha, trans_after, trans = ctx.saved_tensors
         bins: Bins = ctx.bins
         gs, gt = bins.group_stroke, bins.group_tile
-        g_grp = grad_out[:, :, gt]  # [3, TT, G]
-        col = colors[gs].t()  # [3, G]
-        e = (g_grp * col.unsqueeze(1)).sum(0)  # [TT, G]
-        w = alpha * trans_after
+        col, opa = colors[gs].t().unsqueeze(1), opacity[gs]  # [3, 1, G], [G]
         bg_dot = (bg_tiles * grad_out).sum(0) * trans  # [TT, tiles]
-        below = (_exclusive_in_tile(w * e, bins) + bg_dot[:, gt].double()).to(alpha.dtype)
-        g_alpha = trans_after * e - below / (1.0 - alpha.clamp(max=_ALPHA_MAX))
-        g_cov = g_alpha * opacity[gs] if ctx.needs_input_grad[0] else None
-        g_col = torch.zeros_like(colors).index_add_(0, gs, (g_grp * w.unsqueeze(0)).sum(1).t())
-        g_op = torch.zeros_like(opacity).index_add_(0, gs, (g_alpha * coverage).sum(0))
+        g_cov = torch.empty_like(coverage) if ctx.needs_input_grad[0] else None
+        g_col = colors.new_zeros((3, gs.shape[0]))
+        g_op = opacity.new_zeros(gs.shape[0])
+        for rows in _pixel_chunks(coverage.shape[0]):
+            g_grp = grad_out[:, rows][:, :, gt]  # [3, P, G]: the gradient at each group's tile
+            e = (g_grp * col).sum(0)  # [P, G]
+            w = alpha[rows] * trans_after[rows]
+            below = (_exclusive_in_tile(w * e, bins) + bg_dot[rows][:, gt].double()).to(alpha.dtype)
+            g_alpha = trans_after[rows] * e - below / (1.0 - alpha[rows].clamp(max=_ALPHA_MAX))
+            if g_cov is not None:
+                g_cov[rows] = g_alpha * opa
+            g_col += (g_grp * w).sum(1)
+            g_op += (g_alpha * coverage[rows]).sum(0)
+        g_col = torch.zeros_like(colors).index_add_(0, gs, g_col.t())
+        g_op = torch.zeros_like(opacity).index_add_(0, gs, g_op)
         g_bg = grad_out * trans.unsqueeze(0) if ctx.needs_input_grad[3] else None
         return g_cov, g_col, g_op, g_bg, None
+
+
+def _sum_per_tile(x: torch.Tensor, group_tile: torch.Tensor, tiles: int) -> torch.Tensor:
+    """[G, 3, T*T] per-group colours summed into their tiles: [3, T*T, tiles] (rows
+    added along the first axis, the fast way round for index_add_)."""
+    out = x.new_zeros((tiles,) + x.shape[1:]).index_add_(0, group_tile, x)
+    return out.permute(1, 2, 0).contiguous()
 
 
 def background_image(background, default, height: int, width: int, device, dtype) -> torch.Tensor:
