@@ -1,5 +1,6 @@
 """The loss terms a painting is optimized against: pixels and edges
-(:func:`pixel_loss`) and, where VGG19 weights can be had, the neural style and
+(:func:`pixel_loss`), the pull of stroke colours to a palette
+(:func:`palette_pull`) and, where VGG19 weights can be had, the neural style and
 content losses on the rendered picture (:func:`perceptual_term`)."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Callable
 
 import torch
 
+from .color import srgb_to_lab
 from .imageops import luminance
 from .io import resize_longer
 
@@ -17,6 +19,14 @@ PERCEPTUAL_SIZE = 224
 #: brings the normalized VGG losses (about 1 at the start) to the scale of the pixel
 #: losses (about 0.01), so the preset weights trade them off as written
 PERCEPTUAL_SCALE = 0.01
+
+
+def palette_pull(colors: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
+    """Mean squared distance of each stroke colour ([N,3] sRGB) to its nearest
+    palette colour ([K,3]), in CIELAB over 100 (hue-aware: a dark teal goes to the
+    palette's blue, not to a dark green that is nearer in RGB)."""
+    d = torch.cdist(srgb_to_lab(colors), srgb_to_lab(palette)) / 100.0
+    return d.min(1).values.pow(2).mean()
 
 
 def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02,

@@ -39,7 +39,7 @@ from .flow import flow_angles
 from .imageops import gaussian_blur, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
-from .losses import perceptual_term, pixel_loss
+from .losses import palette_pull, perceptual_term, pixel_loss
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
@@ -50,8 +50,6 @@ from .styles import LayerSpec, Style, load_style
 #: chord tolerance (px) of the strokes' flattening while optimizing: coarser than the
 #: exports' (render.geometry.FLATTEN_TOLERANCE), a third fewer segments for 0.1 dB
 WORK_TOLERANCE = 0.3
-#: how much more than its brush's ``bend`` a stroke may curve (fraction of its length)
-BEND_SLACK = 0.1
 
 __all__ = ["PaintResult", "freeze_layer", "optimize_layer", "paint", "place_layer", "resolve_device"]
 
@@ -186,7 +184,7 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
     w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
     w_lo = min(max(0.5, layer.width / brush.growth), w_hi)  # a brush's strokes keep its size both ways
     bounds = torch.tensor([w_lo, w_hi, *brush.opacity, brush.growth * layer.length + 1.0,
-                           brush.bend + BEND_SLACK], device=dev)
+                           brush.bend + brush.bend_slack], device=dev)
     parts = []
     if layer.ground:  # an opaque grid under everything: its shapes never move, so no pixel is ever bare
         g, width = ground_strokes(aim, n, brush.aspect, angles, gen)
@@ -249,7 +247,7 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
         for extra in run.losses:
             loss = loss + extra(img, photo_k)
         if plan.snap:
-            loss = loss + plan.snap * torch.cdist(col, plan.palette).min(1).values.pow(2).mean()
+            loss = loss + plan.snap * palette_pull(col, plan.palette)
         if run.perceptual is not None:
             loss = loss + run.perceptual(img)
         loss.backward()

@@ -101,10 +101,10 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     strength = 0.0 if preserve_color else st.palette_strength
     goal = target
     if strength > 0:
-        if st.image is None and st.palette:  # a preset: the photo in the palette's hues
+        if st.image is None and st.palette and st.ground != "paper":  # the photo in the palette's hues
             moved = recolor_to_palette(target, torch.tensor(st.palette, device=device))
-        else:  # a painting: the photo takes on its colour distribution
-            moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)
+        else:  # a painting, or a style on paper: the photo takes on the exemplar's colour distribution
+            moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)  # (mostly paper)
         goal = (1 - strength) * target + strength * moved
     region = None
     if mask is not None:

@@ -36,6 +36,7 @@ class Brush:
     width_scale: float = 1.0  # multiplies the layer's computed width
     max_width_px: float = 1e9  # hard cap on width at the working size (hairlines: sketch)
     growth: float = math.inf  # widths may grow to this many times their starting width
+    bend_slack: float = math.inf  # strokes may curve this much more than ``bend`` (fraction of their length)
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,15 @@ class Style:
 
 
 def _brush(d: dict[str, Any], base: Brush = Brush()) -> Brush:
-    kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth") if k in d}
+    kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth", "bend_slack")
+          if k in d}
     if "opacity" in d:
         kw["opacity"] = tuple(float(v) for v in d["opacity"])
     return replace(base, **{k: (float(v) if not isinstance(v, tuple) else v) for k, v in kw.items()})
 
 
 def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
-    brush = _brush(d.get("brush", {}), Brush(growth=2.5))  # presets keep their brush sizes
+    brush = _brush(d.get("brush", {}), Brush(growth=2.5, bend_slack=0.1))  # presets keep their brushes' shapes
     layers = tuple(
         LayerSpec(float(l["fraction"]), float(l["coverage"]), float(l["steps"]), float(l.get("scale", 1.0)),
                   _brush(l["brush"], brush) if "brush" in l else None, bool(l.get("dark", False)),
