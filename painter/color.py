@@ -93,16 +93,30 @@ def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: i
     return out.t().reshape(c, h, w)
 
 
+def hue_distance2(lab: torch.Tensor, other: torch.Tensor, lightness_weight: float = 0.5) -> torch.Tensor:
+    """[N,K] squared colour differences between CIELAB colours [N,3] and [K,3]:
+    CIE94's lightness, chroma and hue terms with lightness counting
+    ``lightness_weight`` (a brown is nearer an ochre than a dark green of its own
+    lightness). Squared, so its gradient is finite everywhere."""
+    c1 = lab[:, 1:].norm(dim=1, keepdim=True)
+    c2 = other[:, 1:].norm(dim=1)
+    d_l = lab[:, :1] - other[:, 0]
+    d_c = c1 - c2
+    d_h2 = (torch.cdist(lab[:, 1:], other[:, 1:]).pow(2) - d_c.pow(2)).clamp_min(0)
+    return (lightness_weight * d_l).pow(2) + (d_c / (1 + 0.045 * c1)).pow(2) + d_h2 / (1 + 0.015 * c1).pow(2)
+
+
 def recolor_to_palette(img: torch.Tensor, palette: torch.Tensor, keep_lightness: float = 0.6,
                        softness: float = 8.0) -> torch.Tensor:
     """Recolour ``img`` [3,H,W] with the colours of ``palette`` [K,3] (RGB): every pixel
-    becomes a soft mix of the palette colours nearest to it in CIELAB (weights
-    ``exp(-dE^2 / 2 softness^2)``), with ``keep_lightness`` of its own lightness (L*)
-    kept, so the picture keeps its lights and darks in the palette's hues."""
+    becomes a soft mix of the palette colours nearest to it (weights ``exp(-d^2 / 2
+    softness^2)``, ``d^2`` from :func:`hue_distance2`), with ``keep_lightness`` of its own
+    lightness (L*) kept, so the picture keeps its lights and darks in the palette's
+    hues."""
     c, h, w = img.shape
     lab = srgb_to_lab(pixels(img)).double()
     plab = srgb_to_lab(palette.to(img.device)).double()
-    weights = torch.softmax(-torch.cdist(lab, plab).pow(2) / (2 * softness**2), 1)
+    weights = torch.softmax(-hue_distance2(lab, plab) / (2 * softness**2), 1)
     out = weights @ plab
     out[:, 0] = keep_lightness * lab[:, 0] + (1.0 - keep_lightness) * out[:, 0]
     return lab_to_srgb(out.float()).t().reshape(c, h, w)

@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 
-from .color import srgb_to_lab
+from .color import hue_distance2, srgb_to_lab
 from .imageops import luminance
 from .io import resize_longer
 
@@ -23,10 +23,9 @@ PERCEPTUAL_SCALE = 0.01
 
 def palette_pull(colors: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
     """Mean squared distance of each stroke colour ([N,3] sRGB) to its nearest
-    palette colour ([K,3]), in CIELAB over 100 (hue-aware: a dark teal goes to the
-    palette's blue, not to a dark green that is nearer in RGB)."""
-    d = torch.cdist(srgb_to_lab(colors), srgb_to_lab(palette)) / 100.0
-    return d.min(1).values.pow(2).mean()
+    palette colour ([K,3]), hue first (color.hue_distance2, over 100^2): a dark teal
+    goes to the palette's blue, not to a dark green that is nearer in RGB."""
+    return (hue_distance2(srgb_to_lab(colors), srgb_to_lab(palette)) / 1e4).min(1).values.mean()
 
 
 def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float = 0.02,
