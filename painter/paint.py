@@ -27,6 +27,7 @@ uninterrupted run built it, so it ends with the same strokes, bit for bit (CPU).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -47,6 +48,10 @@ from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
+#: layers larger than this many pixels are optimized window by window (see _backward)
+WINDOW_PIXELS = 1 << 20
+#: edge of those windows in pixels
+WINDOW = 512
 #: chord tolerance (px) of the strokes' flattening while optimizing: coarser than the
 #: exports' (render.geometry.FLATTEN_TOLERANCE), a third fewer segments for 0.1 dB
 WORK_TOLERANCE = 0.3
@@ -212,14 +217,7 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
     """Adam on ``layer``'s strokes over the cached picture ``below`` ([3,H,W]) from the
     step the run is at; True when the callback stopped the run."""
     plan, state = run.plan, run.state
-    h_k, w_k = _layer_size(plan, layer)
-    below_k = below if (h_k, w_k) == plan.size else resize_longer(below, max(h_k, w_k))
-    goal_k = plan.goal if (h_k, w_k) == plan.size else resize_longer(plan.goal, max(h_k, w_k))
-    sigma = plan.style.blur * max(h_k, w_k) / DEFAULT_SIZE
-    if sigma > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
-        goal_k = gaussian_blur(goal_k, sigma)
-    region_k = None if plan.region is None else torch.nn.functional.interpolate(plan.region[None], size=(h_k, w_k))[0]
-    photo_k = plan.target if (h_k, w_k) == plan.size else resize_longer(plan.target, max(h_k, w_k))
+    view = _view(plan, layer, below)
     t, a, b = state["tensors"], layer.start, layer.start + layer.strokes
     pts, wid, col, opa = params = [t[key][a:b].clone().requires_grad_() for key in ("pts", "wid", "col", "opa")]
     bounds, keep, pin = t["bounds"][a:b], t["frozen"][a:b], t["pinned"][a:b]
@@ -228,7 +226,6 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
     opt = Adam(params, [0.5 * layer.width / 4 + 0.1, 0.2 * layer.width / 4 + 0.05, 0.05, 0.05])
     if "adam" in state:  # resumed inside this layer
         opt.load_state_dict(state.pop("adam"))
-    S, canvas = plan.longer, plan.canvas
 
     def write_back() -> None:
         for key, p in zip(("pts", "wid", "col", "opa"), params):
@@ -241,16 +238,7 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
             run.bar.close()
             raise Interrupted(state["step"], plan.steps, Path(run.checkpoint), run.interrupted.signum)
         opt.zero_grad()
-        img = render_stroke_params(pts / S, wid / S, col, opa, canvas, h_k, w_k, below_k, tolerance=WORK_TOLERANCE)
-        seen = gaussian_blur(img, sigma) if sigma > 0 else img
-        loss = plan.style.pixel_weight * pixel_loss(seen, goal_k, plan.structure_weight, region_k)
-        for extra in run.losses:
-            loss = loss + extra(img, photo_k)
-        if plan.snap:
-            loss = loss + plan.snap * palette_pull(col, plan.palette)
-        if run.perceptual is not None:
-            loss = loss + run.perceptual(img)
-        loss.backward()
+        loss, img = _backward(run, view, pts, wid, col, opa)
         if not opt.safe_step(loss):
             state["notices"].append(f"non-finite loss or gradient at step {state['step'] + 1}: "
                                     "step undone, learning rates halved")
@@ -259,7 +247,7 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
             col[keep] = fixed_col
             for p, fixed in zip((pts, wid, opa), fixed_shape):
                 p[pin] = fixed
-        state["history"].append(float(loss.detach()) if torch.isfinite(loss) else float("nan"))
+        state["history"].append(float(loss) if torch.isfinite(loss) else float("nan"))
         state["step"] += 1
         run.bar.set_description("polish" if layer.polish else f"layer {i + 1}/{plan.painted_layers}")
         run.bar.set_postfix(loss=f"{state['history'][-1]:.4f}", refresh=False)
@@ -269,10 +257,73 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
             run.save(i, j + 1, opt)
         if run.callback is not None:
             write_back()
-            if run.callback(state["step"], _strokeset(plan, t, b), img.detach()) is False:
+            if run.callback(state["step"], _strokeset(plan, t, b), img) is False:
                 return True
     write_back()
     return False
+
+
+@dataclass
+class _View:
+    """What the optimize stage compares a layer's strokes with, at the layer's size."""
+    size: tuple[int, int]
+    below: torch.Tensor  # [3,h,w] the finished layers
+    goal: torch.Tensor  # [3,h,w] what the pixel losses aim at (blurred by sigma)
+    photo: torch.Tensor  # [3,h,w] the photo (for extra losses)
+    region: torch.Tensor | None  # [1,h,w] where to paint
+    sigma: float  # blur of the pixel losses (optical mixing)
+
+
+def _view(plan: Plan, layer: LayerPlan, below: torch.Tensor) -> _View:
+    size = _layer_size(plan, layer)
+    at = (lambda x: x) if size == plan.size else (lambda x: resize_longer(x, max(size)))  # noqa: E731
+    sigma = plan.style.blur * max(size) / DEFAULT_SIZE
+    goal = at(plan.goal)
+    if sigma > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
+        goal = gaussian_blur(goal, sigma)
+    region = None if plan.region is None else torch.nn.functional.interpolate(plan.region[None], size=size)[0]
+    return _View(size, at(below), goal, at(plan.target), region, sigma)
+
+
+def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step's loss (detached) and picture ([3,h,w], detached), its gradients added
+    into the strokes' ``.grad``. A layer larger than :data:`WINDOW_PIXELS` with pixel
+    losses only is rendered window by window, each window's loss backpropagated
+    before the next is drawn, so memory stays that of one window however large the
+    canvas (the image-gradient term leaves out the pairs of pixels across window
+    edges, a 1/512 share); the VGG and extra losses need the whole picture at once."""
+    plan = run.plan
+    h, w = view.size
+    whole = h * w <= WINDOW_PIXELS or run.perceptual is not None or bool(run.losses)
+    margin = 0 if whole else int(math.ceil(3 * view.sigma)) + 1  # the blur's reach
+    picture = torch.empty_like(view.below, memory_format=torch.contiguous_format)
+    total = torch.zeros((), device=view.below.device)
+    for y0, y1, x0, x1 in [(0, h, 0, w)] if whole else _windows(h, w, WINDOW):
+        ya, yb, xa, xb = max(0, y0 - margin), min(h, y1 + margin), max(0, x0 - margin), min(w, x1 + margin)
+        img = render_stroke_params(pts / plan.longer, wid / plan.longer, col, opa, plan.canvas, h, w,
+                                   view.below[:, ya:yb, xa:xb], origin=(xa, ya), tolerance=WORK_TOLERANCE)
+        seen = gaussian_blur(img, view.sigma) if view.sigma > 0 else img
+        inner = (slice(None), slice(y0 - ya, y1 - ya), slice(x0 - xa, x1 - xa))
+        win = (slice(None), slice(y0, y1), slice(x0, x1))
+        loss = (y1 - y0) * (x1 - x0) / (h * w) * plan.style.pixel_weight * pixel_loss(
+            seen[inner], view.goal[win], plan.structure_weight, None if view.region is None else view.region[win])
+        for extra in run.losses:
+            loss = loss + extra(img, view.photo)
+        if run.perceptual is not None:
+            loss = loss + run.perceptual(img)
+        loss.backward()
+        total += loss.detach()
+        picture[win] = img[inner].detach()
+    if plan.snap:
+        snap = plan.snap * palette_pull(col, plan.palette)
+        snap.backward()
+        total += snap.detach()
+    return total, picture
+
+
+def _windows(h: int, w: int, size: int) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) of the ``size`` x ``size`` windows tiling an h x w canvas."""
+    return [(y, min(h, y + size), x, min(w, x + size)) for y in range(0, h, size) for x in range(0, w, size)]
 
 
 def freeze_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor) -> torch.Tensor:

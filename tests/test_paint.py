@@ -119,3 +119,23 @@ def test_opaque_styles_cover_the_canvas_paper_styles_show_their_paper():
         paper = load_style(name).background
         assert torch.allclose(torch.tensor(r.strokes.background), torch.tensor(paper))  # the paper, not the photo's mean
         assert float(_bare(r.strokes, 64, 64).float().mean()) > 0.03  # and it shows (opaque: <= 1%)
+
+
+def test_large_layers_are_optimized_window_by_window_with_the_same_result(monkeypatch):
+    """Above WINDOW_PIXELS a layer is drawn and backpropagated window by window
+    (bounded memory); with pixel losses that is the same step as the whole canvas at
+    once (the image-gradient term off: it leaves out pairs across window edges),
+    blur margins included (seurat's losses see the pictures blurred)."""
+    import importlib
+
+    engine = importlib.import_module("painter.paint")
+    t = _target(96)
+    for style in ("none", "seurat"):
+        kw = dict(style=style, strokes=120, size=96, steps=3, structure_weight=0.0, notice=lambda m: None)
+        whole = paint(t, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(engine, "WINDOW_PIXELS", 1000)
+            m.setattr(engine, "WINDOW", 40)  # 3x3 windows, the last ones narrower
+            windows = paint(t, **kw)
+        assert torch.allclose(whole.strokes.points, windows.strokes.points, atol=1e-5), style
+        assert torch.allclose(whole.image, windows.image, atol=1e-4), style

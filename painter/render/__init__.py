@@ -46,13 +46,20 @@ def render_stroke_params(
     tile: int = DEFAULT_TILE,
     n_seg: torch.Tensor | int | None = None,
     tolerance: float = FLATTEN_TOLERANCE,
+    origin: tuple[int, int] = (0, 0),
 ) -> torch.Tensor:
-    """Render raw stroke tensors (see StrokeSet for shapes); ``background`` is [3,H,W].
-    Each centre line is flattened into ``n_seg`` segments (default: as many as a
-    chord error of ``tolerance`` pixels needs)."""
+    """Render raw stroke tensors (see StrokeSet for shapes) on a ``height`` x ``width``
+    picture; ``background`` is [3,H,W], or a window of the picture whose top-left pixel
+    is ``origin`` (x, y), and the window is what is drawn. Each centre line is
+    flattened into ``n_seg`` segments (default: as many as a chord error of
+    ``tolerance`` pixels needs)."""
     pts, s = to_pixels(points, canvas, height, width)
     wid = widths * s
     a, b, ra, rb, stroke = stroke_segments(pts, wid, segments_needed(pts, tolerance) if n_seg is None else n_seg)
+    if origin != (0, 0):
+        shift = torch.tensor([float(origin[0]), float(origin[1])], device=a.device, dtype=a.dtype)
+        a, b = a - shift, b - shift
+    height, width = background.shape[1:]
     n = points.shape[0]
     grad = torch.is_grad_enabled() and any(t.requires_grad for t in (points, widths, colors, opacity, background))
     if grad or height * width <= BAND_PIXELS:
