@@ -1,7 +1,7 @@
 """The loss terms a painting is optimized against: pixels and edges
 (:func:`pixel_loss`), the pull of stroke colours to a palette
 (:func:`palette_pull`) and, where VGG19 weights can be had, the neural style and
-content losses on the rendered picture (:func:`perceptual_term`)."""
+content losses on the rendered picture (:func:`load_perceptual`, :func:`perceptual_term`)."""
 from __future__ import annotations
 
 import sys
@@ -42,25 +42,35 @@ def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float 
     return loss
 
 
-def perceptual_term(style, target: torch.Tensor, dev, style_weight, content_weight, preserve_color: bool,
-                    style_scale: float, weights, notice, log: list[float]
-                    ) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """The VGG loss term for ``style`` as a function of the rendered image, or None when
-    its weights are zero or no VGG weights can be had (then ``notice`` says so).
-    Each call appends the style loss to ``log``."""
+def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
+    """The VGG19 for ``style``'s neural losses, or None when their weights are zero or
+    no VGG weights can be had (then ``notice`` says so)."""
     ws = style.style_weight if style_weight is None else style_weight
     wc = style.content_weight if content_weight is None else content_weight
     if ws <= 0 and wc <= 0:
         return None
-    from .perceptual import PerceptualLoss, WeightsFileError, WeightsUnavailable, load_vgg
+    from .perceptual import WeightsFileError, WeightsUnavailable, load_vgg
 
     try:
-        vgg = load_vgg(weights, device=dev)
+        return load_vgg(weights, device=dev)
     except WeightsFileError:
         raise  # a weights file was named but is unusable: that is the user's error to fix
     except WeightsUnavailable as e:
         (notice or _stderr)(f"painter: note: {e}; painting without the neural style loss")
         return None
+
+
+def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content_weight, preserve_color: bool,
+                    style_scale: float, log: list[float]) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """The VGG loss term for ``style`` as a function of the rendered image (None
+    without ``vgg``: see :func:`load_perceptual`). Each call appends the style loss
+    to ``log``."""
+    if vgg is None:
+        return None
+    from .perceptual import PerceptualLoss
+
+    ws = style.style_weight if style_weight is None else style_weight
+    wc = style.content_weight if content_weight is None else content_weight
     style_img = style.exemplar().to(dev)
     content = resize_longer(target, PERCEPTUAL_SIZE)
     if preserve_color:  # texture only: compare luminance

@@ -40,7 +40,7 @@ from .flow import flow_angles
 from .imageops import gaussian_blur, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
-from .losses import palette_pull, perceptual_term, pixel_loss
+from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
@@ -142,12 +142,13 @@ def paint(
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    vgg = load_perceptual(st, style_weight, content_weight, weights, dev, notice)
     plan = plan_run(image, st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev, layers=layers,
-                    preserve_color=preserve_color, structure_weight=structure_weight, mask=mask,
+                    preserve_color=preserve_color, structure_weight=structure_weight, mask=mask, neural=vgg is not None,
                     options=dict(style_weight=style_weight, content_weight=content_weight, style_scale=style_scale))
     state = _fresh_state(dev) if resume is None else _resume_state(load_checkpoint(resume, plan.fingerprint, dev), gen)
-    perceptual = perceptual_term(st, plan.target, dev, style_weight, content_weight, preserve_color, style_scale,
-                                 weights, notice, state["style_history"])
+    perceptual = perceptual_term(vgg, st, plan.target, dev, style_weight, content_weight, preserve_color,
+                                 style_scale, state["style_history"])
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
     run = _Run(plan, state, gen, bar, perceptual, tuple(losses), callback, checkpoint, checkpoint_every)

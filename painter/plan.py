@@ -91,9 +91,10 @@ class Plan:
 
 def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int, seed: int, device: torch.device,
              layers: tuple[LayerSpec, ...] | None, preserve_color: bool, structure_weight: float | None,
-             mask: torch.Tensor | None, options: dict) -> Plan:
-    """The plan for painting ``image`` (a path or a [3,H,W] tensor) in ``style``;
-    ``options`` are the other settings that shape the painting (for the fingerprint)."""
+             mask: torch.Tensor | None, options: dict, neural: bool = False) -> Plan:
+    """The plan for painting ``image`` (a path or a [3,H,W] tensor) in ``style``
+    (``neural``: with its VGG losses, see :func:`goal_colours`); ``options`` are the
+    other settings that shape the painting (for the fingerprint)."""
     st = style
     n_total = strokes if strokes is not None else max(1, round(st.strokes * size / DEFAULT_SIZE))
     photo = load_image(image) if isinstance(image, (str, Path)) else image.detach().float().clamp(0, 1)
@@ -101,14 +102,7 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     canvas = (w0 / max(h0, w0), h0 / max(h0, w0))  # the photo's own aspect, not the working size's rounded one
     target = resize_longer(photo, size).to(device)
     _, H, W = target.shape
-    strength = 0.0 if preserve_color else st.palette_strength
-    goal = target
-    if strength > 0:
-        if st.image is None and st.palette and st.ground != "paper":  # the photo in the palette's hues
-            moved = recolor_to_palette(target, torch.tensor(st.palette, device=device))
-        else:  # a painting, or a style on paper: the photo takes on the exemplar's colour distribution
-            moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(device)  # (mostly paper)
-        goal = (1 - strength) * target + strength * moved
+    goal = target if preserve_color else goal_colours(target, st, seed, neural)
     region = None
     if mask is not None:
         region = torch.as_tensor(mask, device=device).float()
@@ -121,12 +115,29 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     sw = st.structure_weight if structure_weight is None else structure_weight
     specs = layers or st.layers or DEFAULT_LAYERS
     fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(specs),
-                     preserve_color=preserve_color, structure_weight=sw,
+                     neural=neural, preserve_color=preserve_color, structure_weight=sw,
                      mask=None if region is None else fingerprint(region), **options)
     return Plan(st, device, target, canvas, goal, region, bg, palette, dark,
                 0.0 if preserve_color or palette is None else st.palette_snap, sw,
                 plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint"), n_total, steps,
                 seed, fp)
+
+
+def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> torch.Tensor:
+    """The photo [3,H,W] moved ``palette_strength`` of the way towards the style's
+    colours: an opaque preset painted without VGG weights takes its palette's nearest
+    hues and keeps the photo's lights and darks (it reads as the photo); a painting,
+    a style on paper (its exemplar is mostly paper: few strokes) and any style with
+    its Gram loss at work take the exemplar's colour distribution (sliced optimal
+    transport), which is what that loss measures."""
+    strength = st.palette_strength
+    if strength <= 0:
+        return target
+    if st.image is None and st.palette and st.ground != "paper" and not neural:
+        moved = recolor_to_palette(target, torch.tensor(st.palette, device=target.device))
+    else:
+        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(target.device)
+    return (1 - strength) * target + strength * moved
 
 
 def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps: int, h: int, w: int,
