@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from .imageops import gaussian_blur, structure_orientation
+from .imageops import gaussian_blur, luminance, sobel, structure_orientation
 from .strokes import stroke_points
 
 
@@ -26,6 +26,7 @@ def place_strokes(
     taper: float = 1.0,
     bend: float = 0.0,
     opacity: float = 1.0,
+    along_edges: bool = False,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
@@ -37,7 +38,9 @@ def place_strokes(
     lies along ``angles`` ([H,W], default: the local edge direction), and takes the
     target's colour (blurred at the stroke's width) at its centre. ``taper`` sets
     the end width (times ``width``), ``bend`` a random curvature (fraction of the
-    length), ``opacity`` the starting opacity.
+    length), ``opacity`` the starting opacity. ``along_edges``: the error counts in
+    proportion to the squared edge strength of ``target`` there (contour lines go to
+    the contours, not into flat dark areas).
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
     [n,3], ``opacity`` [n].
@@ -46,6 +49,10 @@ def place_strokes(
     _, h, w = target.shape
     sigma = max(0.5, width / 2)
     err = gaussian_blur(((current - target) ** 2).sum(0, keepdim=True), sigma)[0]
+    if along_edges:
+        gx, gy = sobel(gaussian_blur(luminance(target), sigma))
+        edge = (gx * gx + gy * gy)[0]
+        err = err * edge / edge.max().clamp_min(1e-12)
     err = err.double().cpu()
     theta = angles if angles is not None else structure_orientation(target, sigma=max(1.0, width))[0]
     theta = theta.cpu()

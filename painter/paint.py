@@ -190,18 +190,18 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
     w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
     w_lo = min(max(0.5, layer.width / brush.growth), w_hi)  # a brush's strokes keep its size both ways
     bounds = torch.tensor([w_lo, w_hi, *brush.opacity, brush.growth * layer.length + 1.0,
-                           brush.bend + brush.bend_slack], device=dev)
+                           brush.bend + brush.bend_slack, layer.length / brush.growth], device=dev)
     parts = []
     if layer.ground:  # an opaque grid under everything: its shapes never move, so no pixel is ever bare
         g, width = ground_strokes(aim, n, brush.aspect, angles, gen)
         m = g["points"].shape[0]
-        g_bounds = torch.tensor([width, width, 1.0, 1.0, 2 * width * GROUND_ASPECT, 0.0], device=dev)
-        parts.append((g, g_bounds.expand(m, 6), True))
+        g_bounds = torch.tensor([width, width, 1.0, 1.0, 2 * width * GROUND_ASPECT, 0.0, 0.0], device=dev)
+        parts.append((g, g_bounds.expand(m, 7), True))
         n -= m
     if n > 0:
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
-                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1])
-        parts.append((new, bounds.expand(n, 6), False))
+                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1], along_edges=layer.spec.dark)
+        parts.append((new, bounds.expand(n, 7), False))
     t = state["tensors"]
     for new, b, pinned in parts:
         k = new["points"].shape[0]
@@ -401,9 +401,9 @@ def _fresh_state(dev: torch.device) -> dict:
     optimizer and random generator)."""
     z = lambda *shape, **kw: torch.zeros(*shape, device=dev, **kw)  # noqa: E731
     tensors = {"pts": z(0, 4, 2), "wid": z(0, 2), "col": z(0, 3), "opa": z(0), "lay": z(0, dtype=torch.long),
-               # per stroke: width min/max, opacity min/max, max length, max bend; colour kept (dark
-               # layers); shape kept (the ground)
-               "bounds": z(0, 6), "frozen": z(0, dtype=torch.bool), "pinned": z(0, dtype=torch.bool)}
+               # per stroke: width min/max, opacity min/max, max length, max bend, min length; colour
+               # kept (dark layers); shape kept (the ground)
+               "bounds": z(0, 7), "frozen": z(0, dtype=torch.bool), "pinned": z(0, dtype=torch.bool)}
     return {"tensors": tensors, "layer": 0, "layer_step": -1, "step": 0, "history": [], "style_history": [],
             "notices": []}
 
@@ -425,7 +425,11 @@ def _project(pts, wid, col, opa, bounds, H, W) -> None:
     mid = 0.5 * (pts[:, 0] + pts[:, 3])
     reach = (pts - mid[:, None]).norm(dim=-1).amax(1)
     shrink = (0.5 * bounds[:, 4] / reach.clamp_min(1e-6)).clamp(max=1.0)
-    pts.sub_(mid[:, None]).mul_(shrink[:, None, None]).add_(mid[:, None])
+    # ... and no shorter (end to end) than it allows either: dashes stay dashes, not dots
+    chord = (pts[:, 3] - pts[:, 0]).norm(dim=-1)
+    grow = torch.where(chord > 1e-6, bounds[:, 6] / chord.clamp_min(1e-6), 1.0).clamp(min=1.0)
+    scale = torch.minimum(shrink * grow, 0.5 * bounds[:, 4] / reach.clamp_min(1e-6))
+    pts.sub_(mid[:, None]).mul_(scale[:, None, None]).add_(mid[:, None])
     _limit_bend(pts, bounds[:, 5])
     m = 0.1 * max(H, W)
     pts[..., 0].clamp_(-m, W + m)
