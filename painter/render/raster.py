@@ -23,10 +23,10 @@ from .binning import Bins
 
 #: alpha is capped below 1 inside log(1 - alpha) so it stays finite (leak <= 1e-6)
 _ALPHA_MAX = 1.0 - 1e-6
-#: pairs evaluated at a time: a chunk's [pairs, T*T] arrays stay in the CPU's cache
-#: through the dozen element-wise ops (2.5x faster than whole arrays on 5000 strokes)
+#: (tile, segment) pairs rasterized at a time (2.5x faster than whole arrays on 5000
+#: strokes: see _chunks)
 CHUNK_PAIRS = 4096
-#: pixel rows of the tiles composited at a time (see _pixel_chunks)
+#: pixel rows of the tiles composited at a time (see _chunks)
 CHUNK_PIXELS = 4
 
 
@@ -74,18 +74,20 @@ def pair_distance(bins: Bins, a: torch.Tensor, b: torch.Tensor, rows: slice = sl
     return d, h
 
 
-def _chunks(n: int):
-    """Slices of at most :data:`CHUNK_PAIRS` pairs covering ``range(n)``."""
-    return (slice(i, min(n, i + CHUNK_PAIRS)) for i in range(0, n, CHUNK_PAIRS))
+def _chunks(n: int, size: int):
+    """Slices of at most ``size`` covering ``range(n)``: the pairs (:data:`CHUNK_PAIRS`)
+    or the pixel rows of the tiles (:data:`CHUNK_PIXELS`) worked on at a time, so
+    that a chunk's arrays stay in the CPU's cache through a dozen element-wise ops."""
+    return (slice(i, min(n, i + size)) for i in range(0, n, size))
 
 
 class _Coverage(torch.autograd.Function):
     """Per-pair segment coverage, max-reduced per (tile, stroke) group.
 
-    The forward keeps only the pair coverages; the backward recomputes geometry for
-    the (pair, pixel) elements on an anti-aliased edge (0 < coverage < 1) that won
-    their group's max, which are few, and sums analytic derivatives into the
-    segments.
+    The forward keeps the pair coverages and, when a gradient is wanted, the (pair,
+    pixel) elements on an anti-aliased edge (0 < coverage < 1), found chunk by chunk;
+    the backward recomputes geometry for those that won their group's max, which are
+    few, and sums analytic derivatives into the segments.
     """
 
     @staticmethod
@@ -94,7 +96,7 @@ class _Coverage(torch.autograd.Function):
         cov = a.new_empty((bins.pair_seg.shape[0], t * t))
         grad = any(ctx.needs_input_grad[:4])
         edges = []  # flat indices of the elements on an AA edge (0 < coverage < 1), for backward
-        for rows in _chunks(cov.shape[0]):
+        for rows in _chunks(cov.shape[0], CHUNK_PAIRS):
             s = bins.pair_seg[rows]
             d, h = pair_distance(bins, a, b, rows)
             r = h.mul_((rb[s] - ra[s]).unsqueeze(1)).add_(ra[s].unsqueeze(1))
@@ -162,19 +164,12 @@ class _Coverage(torch.autograd.Function):
         return ga, gb, gra, grb, None
 
 
-def _pixel_chunks(tt: int):
-    """Slices of :data:`CHUNK_PIXELS` pixel rows of a tile covering ``range(tt)``: the
-    compositor's [pixels, G] arrays are independent per pixel, and a few rows at a
-    time stay in the CPU's cache (3x faster than whole arrays on 5000 strokes)."""
-    return (slice(i, min(tt, i + CHUNK_PIXELS)) for i in range(0, tt, CHUNK_PIXELS))
-
-
 def _transmittance_after(alpha: torch.Tensor, bins: Bins) -> torch.Tensor:
     """For [TT, G] ``alpha``: per pixel, the product of ``1 - alpha`` over the later
     groups of the same tile (a float64 cumulative sum of ``log(1 - alpha)`` along the
     flat group axis, less its value at the run's last group)."""
     out = torch.empty_like(alpha)
-    for rows in _pixel_chunks(alpha.shape[0]):
+    for rows in _chunks(alpha.shape[0], CHUNK_PIXELS):
         csum = torch.cumsum(torch.log1p(-alpha[rows].clamp(max=_ALPHA_MAX)).double(), 1)
         out[rows] = torch.exp(csum[:, bins.run_last][:, bins.run_of_group] - csum)
     return out
@@ -199,7 +194,8 @@ class _Over(torch.autograd.Function):
     gradient-weighted colour of everything under group ``g`` (earlier groups and the
     background). ``alpha`` is capped at ``1 - 1e-6`` inside the transmittance so the
     logarithms stay finite; the cap passes gradients straight through. Both passes
-    work on a few pixel rows of the tiles at a time (:func:`_pixel_chunks`).
+    work on a few pixel rows of the tiles at a time: the [pixels, G] arrays are
+    independent per pixel (3x faster than whole arrays on 5000 strokes).
     """
 
     @staticmethod
@@ -228,7 +224,7 @@ class _Over(torch.autograd.Function):
         g_cov = torch.empty_like(coverage) if ctx.needs_input_grad[0] else None
         g_col = colors.new_zeros((3, gs.shape[0]))
         g_op = opacity.new_zeros(gs.shape[0])
-        for rows in _pixel_chunks(coverage.shape[0]):
+        for rows in _chunks(coverage.shape[0], CHUNK_PIXELS):
             g_grp = grad_out[:, rows][:, :, gt]  # [3, P, G]: the gradient at each group's tile
             e = (g_grp * col).sum(0)  # [P, G]
             w = alpha[rows] * trans_after[rows]
