@@ -45,8 +45,7 @@ def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float 
 def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
     """The VGG19 for ``style``'s neural losses, or None when their weights are zero or
     no VGG weights can be had (then ``notice`` says so)."""
-    ws = style.style_weight if style_weight is None else style_weight
-    wc = style.content_weight if content_weight is None else content_weight
+    ws, wc = _vgg_weights(style, style_weight, content_weight)
     if ws <= 0 and wc <= 0:
         return None
     from .perceptual import WeightsFileError, WeightsUnavailable, load_vgg
@@ -69,8 +68,7 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
         return None
     from .perceptual import PerceptualLoss
 
-    ws = style.style_weight if style_weight is None else style_weight
-    wc = style.content_weight if content_weight is None else content_weight
+    ws, wc = _vgg_weights(style, style_weight, content_weight)
     style_img = style.exemplar().to(dev)
     content = resize_longer(target, PERCEPTUAL_SIZE)
     if preserve_color:  # texture only: compare luminance
@@ -86,6 +84,12 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
         return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
 
     return term
+
+
+def _vgg_weights(style, style_weight, content_weight) -> tuple[float, float]:
+    """The style and content loss weights: those given, else the style's."""
+    return (style.style_weight if style_weight is None else style_weight,
+            style.content_weight if content_weight is None else content_weight)
 
 
 def _gray(img: torch.Tensor) -> torch.Tensor:
