@@ -35,12 +35,12 @@ def place_strokes(
     squared error (inverse transform sampling of its cumulative sum); each new centre
     lowers the error around it (radius ``exclusion * length``) so that strokes spread
     over the error instead of piling up on its peak. Each stroke is straight,
-    ``length`` long and ``width`` wide, lies along ``angles`` ([H,W], default: the local edge direction), and takes the
-    target's colour (blurred at the stroke's width) at its centre. ``taper`` sets
-    the end width (times ``width``), ``bend`` a random curvature (fraction of the
-    length), ``opacity`` the starting opacity. ``along_edges``: the error counts in
-    proportion to the squared edge strength of ``target`` there (contour lines go to
-    the contours, not into flat dark areas).
+    ``length`` long and ``width`` wide, lies along ``angles`` ([H,W], default: the
+    local edge direction), and takes the target's colour (blurred at the stroke's
+    width) at its centre. ``taper`` sets the end width (times ``width``), ``bend`` a
+    random curvature (fraction of the length), ``opacity`` the starting opacity.
+    ``along_edges``: the error counts in proportion to the squared edge strength of
+    ``target`` there (contour lines go to the contours, not into flat dark areas).
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
     [n,3], ``opacity`` [n].
