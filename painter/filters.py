@@ -1,0 +1,57 @@
+"""SVG filter primitives computed in torch, as the SVG specification defines them.
+
+A material written into an SVG as a ``<filter>`` must look the same in painter's
+PNG: these functions compute what resvg (and the specification) compute for the
+primitives painter's materials use, on [C,H,W] tensors in [0, 1]. The noise source
+is :func:`painter.noise.turbulence`.
+
+    diffuse_lighting   feDiffuseLighting with a feDistantLight: relief lit from a
+                       direction, the height map being an alpha channel
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+#: the specification's normal kernels (Sobel): row weights, and the difference taken
+#: across the rows, of the surface normal's x component (y is its transpose)
+_ROW_WEIGHTS = (1.0, 2.0, 1.0)
+
+
+def _normal_component(alpha: torch.Tensor) -> torch.Tensor:
+    """The x component of the specification's surface normal kernel for [H,W]
+    ``alpha``, before the surface scale: interior pixels take the Sobel difference
+    over 1/4; on the image's edges the missing row or column is left out and the
+    factor follows (1/3, 1/2 or 2/3, as the specification's border kernels)."""
+    h, w = alpha.shape
+    # differences along x: central inside, one-sided at the left and right edges
+    padded = F.pad(alpha[None, None], (1, 1, 0, 0), mode="replicate")[0, 0]
+    diff = padded[:, 2:] - padded[:, :-2]  # [H,W]
+    span = torch.full((w,), 2.0, dtype=alpha.dtype, device=alpha.device)
+    if w > 1:
+        span[0] = span[-1] = 1.0
+    # weighted sum over the rows above, at and below, missing rows left out
+    kernel = torch.tensor(_ROW_WEIGHTS, dtype=alpha.dtype, device=alpha.device).view(1, 1, 3, 1)
+    total = F.conv2d(F.pad(diff[None, None], (0, 0, 1, 1)), kernel)[0, 0]
+    weight = F.conv2d(F.pad(torch.ones_like(diff)[None, None], (0, 0, 1, 1)), kernel)[0, 0]
+    return total / weight * (2.0 / span)
+
+
+def diffuse_lighting(height: torch.Tensor, surface_scale: float = 1.0, diffuse_constant: float = 1.0,
+                     azimuth: float = 0.0, elevation: float = 0.0,
+                     color: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> torch.Tensor:
+    """``<feDiffuseLighting surfaceScale diffuseConstant lighting-color><feDistantLight
+    azimuth elevation/>`` on the height map ``height`` ([H,W] in [0,1], the input's
+    alpha): [3,H,W] RGB in [0,1] (the primitive's alpha is 1). ``kd * N.L * color``
+    with ``N`` the unit surface normal of ``surface_scale * height`` and ``L`` the
+    light's direction (degrees)."""
+    az, el = math.radians(azimuth), math.radians(elevation)
+    light = (math.cos(az) * math.cos(el), math.sin(az) * math.cos(el), math.sin(el))
+    nx = -surface_scale * _normal_component(height)
+    ny = -surface_scale * _normal_component(height.t()).t()
+    n_dot_l = (nx * light[0] + ny * light[1] + light[2]) / torch.sqrt(nx * nx + ny * ny + 1.0)
+    factor = diffuse_constant * n_dot_l
+    rgb = torch.tensor(color, dtype=height.dtype, device=height.device).view(3, 1, 1)
+    return (rgb * factor).clamp(0.0, 1.0)
