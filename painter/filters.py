@@ -7,6 +7,11 @@ is :func:`painter.noise.turbulence`.
 
     diffuse_lighting   feDiffuseLighting with a feDistantLight: relief lit from a
                        direction, the height map being an alpha channel
+    color_matrix       feColorMatrix type="matrix"
+    arithmetic         feComposite operator="arithmetic"
+
+Images with an alpha channel are [4,H,W] with premultiplied colour, as filters keep
+them.
 """
 from __future__ import annotations
 
@@ -55,3 +60,24 @@ def diffuse_lighting(height: torch.Tensor, surface_scale: float = 1.0, diffuse_c
     factor = diffuse_constant * n_dot_l
     rgb = torch.tensor(color, dtype=height.dtype, device=height.device).view(3, 1, 1)
     return (rgb * factor).clamp(0.0, 1.0)
+
+
+def color_matrix(img: torch.Tensor, matrix) -> torch.Tensor:
+    """``<feColorMatrix type="matrix" values=...>`` on premultiplied RGBA [4,H,W]:
+    the 4x5 ``matrix`` (20 numbers, row by row) applied to the unpremultiplied
+    colour and alpha, clamped to [0, 1], premultiplied again."""
+    m = torch.as_tensor(matrix, dtype=img.dtype, device=img.device).reshape(4, 5)
+    alpha = img[3:4]
+    rgba = torch.cat([torch.where(alpha > 0, img[:3] / alpha.clamp_min(1e-12), 0.0), alpha])
+    out = (torch.einsum("ij,jhw->ihw", m[:, :4], rgba) + m[:, 4].view(4, 1, 1)).clamp(0.0, 1.0)
+    return torch.cat([out[:3] * out[3:4], out[3:4]])
+
+
+def arithmetic(in1: torch.Tensor, in2: torch.Tensor, k1: float = 0.0, k2: float = 0.0, k3: float = 0.0,
+               k4: float = 0.0) -> torch.Tensor:
+    """``<feComposite operator="arithmetic" k1 k2 k3 k4>`` of premultiplied RGBA
+    [4,H,W] images: ``k1 i1 i2 + k2 i1 + k3 i2 + k4`` per channel, the alpha clamped
+    to [0, 1] and the colour to [0, alpha]."""
+    out = k1 * in1 * in2 + k2 * in1 + k3 * in2 + k4
+    alpha = out[3:4].clamp(0.0, 1.0)
+    return torch.cat([torch.minimum(out[:3].clamp_min(0.0), alpha), alpha])

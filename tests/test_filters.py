@@ -34,3 +34,30 @@ def test_diffuse_lighting_matches_resvg(ss, kd, az, el, f):
 def test_flat_surface_takes_the_light_s_elevation():
     lit = diffuse_lighting(torch.full((8, 9), 0.7), surface_scale=5, diffuse_constant=0.9, elevation=30)
     assert torch.allclose(lit, torch.full_like(lit, 0.9 * math.sin(math.radians(30))), atol=1e-6)
+
+
+CHAIN = """<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">
+<filter id="n" x="0" y="0" width="{w}" height="{h}" filterUnits="userSpaceOnUse" color-interpolation-filters="sRGB">
+<feTurbulence type="fractalNoise" baseFrequency="0.1" numOctaves="2" seed="9" result="t"/>
+<feColorMatrix in="t" type="matrix" values="{m}" result="g"/>
+<feComposite in="SourceGraphic" in2="g" operator="arithmetic" k1="{k[0]}" k2="{k[1]}" k3="{k[2]}" k4="{k[3]}"/>
+</filter><rect width="{w}" height="{h}" fill="#c87030" filter="url(#n)"/></svg>"""
+
+
+@pytest.mark.parametrize("k", [(0.5, 0.8, 0.3, -0.1), (1.2, 0.3, 0.0, 0.05)])
+def test_color_matrix_and_arithmetic_composite_match_resvg(k):
+    """A paint colour modulated by grey noise: the chain a grain material uses (the
+    noise's colour mixed to grey by a colour matrix, then combined with the source by
+    an arithmetic composite, clamped as the specification says)."""
+    from painter.filters import arithmetic, color_matrix
+
+    h, w = 48, 64
+    m = [0.3, 0.3, 0.3, 0, 0] * 3 + [0, 0, 0, 0, 1]
+    noise = turbulence(h, w, 0.1, 2, 9, fractal=True).double()
+    grey = color_matrix(torch.cat([noise[:3] * noise[3:], noise[3:]]), m)
+    source = torch.tensor([0xC8 / 255, 0x70 / 255, 0x30 / 255, 1.0], dtype=torch.float64).view(4, 1, 1)
+    out = arithmetic(source.expand(4, h, w), grey, *k)
+    assert torch.allclose(out[3], torch.ones(h, w, dtype=torch.float64))
+    ours = (out[:3].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    theirs = resvg_render(CHAIN.format(w=w, h=h, m=" ".join(map(str, m)), k=k))
+    assert psnr_np(ours, theirs) >= 44
