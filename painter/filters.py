@@ -9,6 +9,8 @@ is :func:`painter.noise.turbulence`.
                        direction, the height map being an alpha channel
     color_matrix       feColorMatrix type="matrix"
     arithmetic         feComposite operator="arithmetic"
+    box_blur           feGaussianBlur with stdDeviation >= 2, as resvg computes it
+                       (five box blurs, each rounded to 8 bits)
 
 Images with an alpha channel are [4,H,W] with premultiplied colour, as filters keep
 them.
@@ -81,3 +83,42 @@ def arithmetic(in1: torch.Tensor, in2: torch.Tensor, k1: float = 0.0, k2: float 
     out = k1 * in1 * in2 + k2 * in1 + k3 * in2 + k4
     alpha = out[3:4].clamp(0.0, 1.0)
     return torch.cat([torch.minimum(out[:3].clamp_min(0.0), alpha), alpha])
+
+
+#: box passes that approximate a Gaussian (resvg's feGaussianBlur for stdDeviation >= 2)
+BOX_PASSES = 5
+
+
+def box_sizes(sigma: float, passes: int = BOX_PASSES) -> list[int]:
+    """Odd box widths whose ``passes`` successive box blurs approximate a Gaussian of
+    ``sigma`` (the smaller width for the first ones, as resvg chooses them)."""
+    if sigma <= 0:
+        return [1] * passes
+    ideal = math.sqrt(12.0 * sigma * sigma / passes) + 1.0
+    lower = int(math.floor(ideal))
+    lower -= 1 if lower % 2 == 0 else 0
+    m = (12.0 * sigma * sigma - passes * lower * lower - 4.0 * passes * lower - 3.0 * passes) / (-4.0 * lower - 4.0)
+    first = int(math.floor(m + 0.5)) if m >= 0 else -int(math.floor(-m + 0.5))  # halves away from zero
+    return [lower if i < first else lower + 2 for i in range(passes)]
+
+
+def box_blur(img: torch.Tensor, sigma_x: float, sigma_y: float | None = None, levels: int | None = 255) -> torch.Tensor:
+    """``<feGaussianBlur stdDeviation="sigma_x sigma_y">`` of a premultiplied [C,H,W]
+    image as resvg computes it for a deviation of 2 or more: :data:`BOX_PASSES`
+    passes, each a vertical then a horizontal centred box (transparent beyond the
+    edges), each rounded to ``levels`` steps (None: not rounded)."""
+    sigma_y = sigma_x if sigma_y is None else sigma_y
+    c, h, w = img.shape
+    out = img
+    for bx, by in zip(box_sizes(sigma_x), box_sizes(sigma_y)):
+        for size, dim in ((by, 1), (bx, 2)):
+            r = (size - 1) // 2
+            if r == 0:
+                continue
+            x = out.movedim(dim, -1)
+            shape = x.shape
+            x = F.avg_pool1d(x.reshape(-1, 1, shape[-1]), 2 * r + 1, stride=1, padding=r, count_include_pad=True)
+            out = x.reshape(shape).movedim(-1, dim)
+            if levels:
+                out = torch.floor(out * levels + 0.5) / levels
+    return out

@@ -61,3 +61,38 @@ def test_color_matrix_and_arithmetic_composite_match_resvg(k):
     ours = (out[:3].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     theirs = resvg_render(CHAIN.format(w=w, h=h, m=" ".join(map(str, m)), k=k))
     assert psnr_np(ours, theirs) >= 44
+
+
+BLUR = """<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">
+<filter id="b" x="0" y="0" width="{w}" height="{h}" filterUnits="userSpaceOnUse" color-interpolation-filters="sRGB">
+<feGaussianBlur stdDeviation="{sd}"/></filter>
+<g filter="url(#b)"><rect x="20" y="15" width="30" height="25" fill="#d04020"/>
+<circle cx="55" cy="40" r="12" fill="#2050c0"/></g></svg>"""
+
+
+def _rgba(svg: str) -> torch.Tensor:
+    """resvg's drawing of ``svg`` as premultiplied RGBA [4,H,W] in [0,1]."""
+    import io
+
+    import resvg_py
+    from PIL import Image
+
+    png = bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
+    x = torch.from_numpy(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(np.float64) / 255)
+    x = x.permute(2, 0, 1)
+    return torch.cat([x[:3] * x[3:], x[3:]])
+
+
+@pytest.mark.parametrize("sd", ["2", "3.5", "6 2.5"])
+def test_box_blur_matches_resvg(sd):
+    """feGaussianBlur for deviations of 2 or more (the five-box approximation; 2 is
+    the case whose box count rounds a half, away from zero as resvg does)."""
+    from painter.filters import box_blur
+
+    h, w = 60, 80
+    svg = BLUR.format(w=w, h=h, sd=sd)
+    source = (_rgba(svg.replace(' filter="url(#b)"', "")) * 255).round() / 255
+    sx, sy = (float(v) for v in (sd.split() * 2)[:2])
+    ours, theirs = box_blur(source, sx, sy), _rgba(svg)
+    assert torch.equal((ours[3] * 255).round(), (theirs[3] * 255).round())
+    assert float(10 * torch.log10(1 / ((ours[:3] - theirs[:3]) ** 2).mean())) >= 55
