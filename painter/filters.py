@@ -11,6 +11,8 @@ is :func:`painter.noise.turbulence`.
     arithmetic         feComposite operator="arithmetic"
     box_blur           feGaussianBlur with stdDeviation >= 2, as resvg computes it
                        (five box blurs, each rounded to 8 bits)
+    component_transfer feComponentTransfer (feFuncR/G/B/A: table, discrete, linear,
+                       gamma)
 
 Images with an alpha channel are [4,H,W] with premultiplied colour, as filters keep
 them.
@@ -122,3 +124,47 @@ def box_blur(img: torch.Tensor, sigma_x: float, sigma_y: float | None = None, le
             if levels:
                 out = torch.floor(out * levels + 0.5) / levels
     return out
+
+
+def transfer(c: torch.Tensor, func: tuple | None) -> torch.Tensor:
+    """One ``feFuncX`` on unpremultiplied values ``c`` in [0, 1]: ``func`` is None
+    (identity), ``("table", values)``, ``("discrete", values)``, ``("linear", slope,
+    intercept)`` or ``("gamma", amplitude, exponent, offset)``; clamped to [0, 1]."""
+    if func is None:
+        return c
+    kind, *args = func
+    if kind in ("table", "discrete"):
+        v = torch.as_tensor(args[0], dtype=c.dtype, device=c.device)
+        if v.numel() == 0:
+            return c
+        n = v.numel() - 1 if kind == "table" else v.numel()
+        k = torch.floor(c * n).long().clamp(0, max(n - 1, 0) if kind == "discrete" else n)
+        if kind == "discrete":
+            out = v[k]
+        else:
+            nxt = v[(k + 1).clamp(max=n)]
+            out = torch.where(k == n, v[k], v[k] + (c - k / max(n, 1)) * n * (nxt - v[k]))
+    elif kind == "linear":
+        out = args[0] * c + args[1]
+    elif kind == "gamma":
+        out = args[0] * c.pow(args[1]) + args[2]
+    else:
+        raise ValueError(f"unknown transfer function {kind!r}")
+    return out.clamp(0.0, 1.0)
+
+
+def component_transfer(img: torch.Tensor, r: tuple | None = None, g: tuple | None = None, b: tuple | None = None,
+                       a: tuple | None = None, levels: int | None = 255) -> torch.Tensor:
+    """``<feComponentTransfer>`` on premultiplied RGBA [4,H,W]: each channel of the
+    unpremultiplied colour through its function (see :func:`transfer`), then
+    premultiplied again. With ``levels``, the unpremultiplied values are rounded to
+    that many steps and the results cut down to them, as an 8-bit filter chain
+    does (thresholds of discrete and table functions then fall where resvg's do)."""
+    alpha = img[3:4]
+    rgb = torch.where(alpha > 0, img[:3] / alpha.clamp_min(1e-12), 0.0)
+    if levels:
+        rgb = torch.floor(rgb * levels + 0.5).clamp(max=levels) / levels
+    out = torch.stack([transfer(rgb[0], r), transfer(rgb[1], g), transfer(rgb[2], b), transfer(alpha[0], a)])
+    if levels:
+        out = torch.floor(out * levels) / levels
+    return torch.cat([out[:3] * out[3:4], out[3:4]])

@@ -96,3 +96,26 @@ def test_box_blur_matches_resvg(sd):
     ours, theirs = box_blur(source, sx, sy), _rgba(svg)
     assert torch.equal((ours[3] * 255).round(), (theirs[3] * 255).round())
     assert float(10 * torch.log10(1 / ((ours[:3] - theirs[:3]) ** 2).mean())) >= 55
+
+
+TRANSFER = """<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">
+<linearGradient id="g"><stop offset="0" stop-color="#000000"/><stop offset="1" stop-color="#ffffff"/></linearGradient>
+<filter id="n" x="0" y="0" width="{w}" height="{h}" filterUnits="userSpaceOnUse" color-interpolation-filters="sRGB">
+<feComponentTransfer><feFuncR type="table" tableValues="0 0.8 0.2 1"/>
+<feFuncG type="discrete" tableValues="0.1 0.5 0.9"/><feFuncB type="gamma" amplitude="1.5" exponent="2.2" offset="0.05"/>
+<feFuncA type="linear" slope="-0.5" intercept="0.9"/></feComponentTransfer>
+</filter><rect width="{w}" height="{h}" fill="url(#g)" filter="url(#n)"/></svg>"""
+
+
+def test_component_transfer_matches_resvg():
+    """Every function type on a black-to-white ramp (every 8-bit level once), the
+    alpha made translucent by its own function."""
+    from painter.filters import component_transfer
+
+    svg = TRANSFER.format(w=256, h=8)
+    source = _rgba(svg.replace(' filter="url(#n)"', ""))
+    ours = component_transfer(source, ("table", [0, 0.8, 0.2, 1]), ("discrete", [0.1, 0.5, 0.9]),
+                              ("gamma", 1.5, 2.2, 0.05), ("linear", -0.5, 0.9))
+    theirs = _rgba(svg)
+    for c in range(4):
+        assert float((ours[c] - theirs[c]).abs().max()) <= 1.5 / 255, c
