@@ -69,8 +69,10 @@ def _tables(seed: int) -> tuple[tuple[int, ...], tuple[tuple[tuple[float, float]
 
 
 def _noise2(lattice: torch.Tensor, grad: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The specification's ``noise2`` for one channel (``grad`` [2 * 256 + 2, 2]) at
-    the points ``(x, y)`` (float64 tensors of one shape), without tile stitching."""
+    """The specification's ``noise2`` at the points ``(x, y)`` (float64 tensors of one
+    shape) for the channels of ``grad`` ([C, 2 * 256 + 2, 2]) at once: [C, *shape].
+    The lattice cells and weights are the same for every channel; only the
+    gradients differ. No tile stitching."""
     tx, ty = x + _PERLIN_N, y + _PERLIN_N
     bx0, by0 = tx.trunc(), ty.trunc()
     rx0, ry0 = tx - bx0, ty - by0
@@ -82,37 +84,41 @@ def _noise2(lattice: torch.Tensor, grad: torch.Tensor, x: torch.Tensor, y: torch
     b00, b10, b01, b11 = lattice[i + by0], lattice[j + by0], lattice[i + by1], lattice[j + by1]
     sx = rx0 * rx0 * (3.0 - 2.0 * rx0)
     sy = ry0 * ry0 * (3.0 - 2.0 * ry0)
-    u = rx0 * grad[b00, 0] + ry0 * grad[b00, 1]
-    v = rx1 * grad[b10, 0] + ry0 * grad[b10, 1]
+
+    gx, gy = grad[..., 0].contiguous(), grad[..., 1].contiguous()  # [C, 2 * 256 + 2] each
+
+    def dot(b: torch.Tensor, rx: torch.Tensor, ry: torch.Tensor) -> torch.Tensor:
+        return rx * gx[:, b] + ry * gy[:, b]
+
+    u, v = dot(b00, rx0, ry0), dot(b10, rx1, ry0)
     a = u + sx * (v - u)
-    u = rx0 * grad[b01, 0] + ry1 * grad[b01, 1]
-    v = rx1 * grad[b11, 0] + ry1 * grad[b11, 1]
+    u, v = dot(b01, rx0, ry1), dot(b11, rx1, ry1)
     b = u + sx * (v - u)
     return a + sy * (b - a)
 
 
 def turbulence(height: int, width: int, base_frequency: float | tuple[float, float], octaves: int = 1,
                seed: int = 0, fractal: bool = False, origin: tuple[float, float] = (0.0, 0.0),
-               device: torch.device | str = "cpu") -> torch.Tensor:
+               device: torch.device | str = "cpu", channels: tuple[int, ...] = (0, 1, 2, 3)) -> torch.Tensor:
     """The [4, height, width] RGBA values in [0, 1] (not premultiplied) that
     ``<feTurbulence baseFrequency=... numOctaves=... seed=... type=...>`` generates
     over a ``width`` x ``height`` pixel region whose top-left pixel is the user-space
     point ``origin``; ``fractal``: type="fractalNoise", else "turbulence". Values
     are those of the filter's colour space (linearRGB unless the SVG says
-    ``color-interpolation-filters="sRGB"``)."""
+    ``color-interpolation-filters="sRGB"``). ``channels``: which of R, G, B, A to
+    compute (the result has one row per channel asked for: a grain needs one)."""
     fx, fy = (base_frequency, base_frequency) if isinstance(base_frequency, (int, float)) else base_frequency
     lattice_t, grad_t = _tables(int(seed))
     lattice = torch.tensor(lattice_t, dtype=torch.long, device=device)
+    grad = torch.tensor([grad_t[c] for c in channels], dtype=torch.float64, device=device)
     ys = torch.arange(height, dtype=torch.float64, device=device) + origin[1]
     xs = torch.arange(width, dtype=torch.float64, device=device) + origin[0]
     y, x = torch.meshgrid(ys, xs, indexing="ij")
-    out = torch.zeros(4, height, width, dtype=torch.float64, device=device)
-    for c in range(4):
-        grad = torch.tensor(grad_t[c], dtype=torch.float64, device=device)
-        vx, vy, ratio = x * fx, y * fy, 1.0
-        for _ in range(max(0, int(octaves))):
-            n = _noise2(lattice, grad, vx, vy)
-            out[c] += (n if fractal else n.abs()) / ratio
-            vx, vy, ratio = vx * 2, vy * 2, ratio * 2
+    out = torch.zeros(len(channels), height, width, dtype=torch.float64, device=device)
+    vx, vy, ratio = x * fx, y * fy, 1.0
+    for _ in range(max(0, int(octaves))):
+        n = _noise2(lattice, grad, vx, vy)
+        out += (n if fractal else n.abs()) / ratio
+        vx, vy, ratio = vx * 2, vy * 2, ratio * 2
     out = (out + 1) / 2 if fractal else out
     return out.clamp(0.0, 1.0).float()
