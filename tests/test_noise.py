@@ -52,3 +52,9 @@ def test_park_miller_generator():
     for _ in range(10000):
         s = _random(s)
     assert s == 1043618065
+
+
+def test_channels_asked_for_are_those_of_the_full_noise():
+    full = turbulence(20, 30, (0.07, 0.2), 3, seed=11, fractal=True)
+    assert torch.equal(turbulence(20, 30, (0.07, 0.2), 3, seed=11, fractal=True, channels=(3,)), full[3:])
+    assert torch.equal(turbulence(20, 30, (0.07, 0.2), 3, seed=11, fractal=True, channels=(2, 0)), full[[2, 0]])
