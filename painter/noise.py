@@ -4,8 +4,8 @@ The specification gives reference code for the primitive (Perlin's gradient nois
 on a 256-entry lattice, seeded by a Park-Miller generator): this module computes
 the same numbers in vectorized torch, so that a material drawn into a PNG by
 painter and the same material written as an SVG filter, drawn by resvg, Inkscape
-or a browser, show the same grain. ``turbulence`` returns the four channels
-(RGBA) that the filter primitive generates, as values in [0, 1].
+or a browser, show the same grain. ``turbulence`` returns the channels
+(RGBA, or those asked for) that the filter primitive generates, as values in [0, 1].
 
 Sampling follows resvg and Inkscape: pixel ``(x, y)`` of the result takes the noise
 at the point ``(x, y)`` of the filter's user space (its top-left corner, not its
@@ -100,13 +100,13 @@ def _noise2(lattice: torch.Tensor, grad: torch.Tensor, x: torch.Tensor, y: torch
 def turbulence(height: int, width: int, base_frequency: float | tuple[float, float], octaves: int = 1,
                seed: int = 0, fractal: bool = False, origin: tuple[float, float] = (0.0, 0.0),
                device: torch.device | str = "cpu", channels: tuple[int, ...] = (0, 1, 2, 3)) -> torch.Tensor:
-    """The [4, height, width] RGBA values in [0, 1] (not premultiplied) that
-    ``<feTurbulence baseFrequency=... numOctaves=... seed=... type=...>`` generates
+    """The RGBA values in [0, 1] (not premultiplied; [len(channels), height, width])
+    that ``<feTurbulence baseFrequency=... numOctaves=... seed=... type=...>`` generates
     over a ``width`` x ``height`` pixel region whose top-left pixel is the user-space
     point ``origin``; ``fractal``: type="fractalNoise", else "turbulence". Values
     are those of the filter's colour space (linearRGB unless the SVG says
-    ``color-interpolation-filters="sRGB"``). ``channels``: which of R, G, B, A to
-    compute (the result has one row per channel asked for: a grain needs one)."""
+    ``color-interpolation-filters="sRGB"``). ``channels``: which of R, G, B, A (0 to
+    3) to compute, one row each in that order (a grain needs one)."""
     fx, fy = (base_frequency, base_frequency) if isinstance(base_frequency, (int, float)) else base_frequency
     lattice_t, grad_t = _tables(int(seed))
     lattice = torch.tensor(lattice_t, dtype=torch.long, device=device)
