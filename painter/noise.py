@@ -9,7 +9,10 @@ or a browser, show the same grain. ``turbulence`` returns the channels
 
 Sampling follows resvg and Inkscape: pixel ``(x, y)`` of the result takes the noise
 at the point ``(x, y)`` of the filter's user space (its top-left corner, not its
-centre; Chromium samples one pixel further on).
+centre; Chromium samples one pixel further on). On a rotated element resvg keeps the
+noise axis-aligned (it applies only the translation and scale of the element's
+transform) while Chromium turns it with the element: a filter rotated per stroke
+would look different in the two.
 """
 from __future__ import annotations
 
