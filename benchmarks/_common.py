@@ -132,12 +132,15 @@ print(time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(statu
 """
 
 
-def run_measured(cmd: list[str], timeout: float = 1800) -> dict:
+def run_measured(cmd: list[str], timeout: float = 1800, check: bool = False) -> dict:
     """Run ``cmd`` once as its own process: wall seconds, peak RSS in MB (that child's
-    ru_maxrss, from wait4), exit status and stderr."""
+    ru_maxrss, from wait4), exit status and stderr; with ``check``, a non-zero exit
+    raises RuntimeError with the end of stderr."""
     r = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *[str(c) for c in cmd]], capture_output=True,
                        check=False, text=True, timeout=timeout)
     wall, kb, code = r.stdout.split()
+    if check and int(code) != 0:
+        raise RuntimeError(f"`{' '.join(str(c) for c in cmd)}` exited with {code}: {r.stderr[-300:]}")
     return {"wall_s": float(wall), "peak_rss_mb": int(kb) / 1024, "exit": int(code), "stderr": r.stderr}
 
 

@@ -44,9 +44,7 @@ def main() -> None:
         src = photo("rocket", longer)
         path = save_png(src, d / "rocket.png")
         run = run_measured(painter_cmd() + ["paint", path, "--style", "van_gogh", "-q", *extra,
-                                            "-o", d / "out.png", "-o", d / "out.svg"])
-        if run["exit"] != 0:
-            raise RuntimeError(f"painter paint exited with {run['exit']}: {run['stderr'][-300:]}")
+                                            "-o", d / "out.png", "-o", d / "out.svg"], check=True)
         out = read_png(d / "out.png")
         view = re.search(r'viewBox="([^"]+)"', (d / "out.svg").read_text()[:2000]).group(1).split()
     h, w = src.shape[:2]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from _common import (
@@ -33,24 +34,32 @@ WALL_5K, PSNR_5K, WALL_20K, RSS_MAX_MB, GROWTH_MAX = 25.0, 34.0, 150.0, 3072.0, 
 def cli_run(src, d: Path, name: str, args: list) -> dict:
     path = save_png(src, d / f"{name}.png")
     out = d / f"{name}-out.png"
-    run = run_measured(painter_cmd() + ["paint", path, "--style", "none", "-q", *args, "-o", out])
-    if run["exit"] != 0:
-        raise RuntimeError(f"painter paint exited with {run['exit']}: {run['stderr'][-300:]}")
+    run = run_measured(painter_cmd() + ["paint", path, "--style", "none", "-q", *args, "-o", out], check=True)
     run["psnr_db"] = psnr(read_png(out), src)
     del run["stderr"]
     return run
 
 
-def step_cost(strokes_per_layer: int, size: int, steps: int) -> list[dict]:
-    """Median ms per step of each of four equal layers painted one over the other."""
+@contextmanager
+def no_polish():
+    """Runs painted inside have no final polish (painter.plan.POLISH_SHARE = 0)."""
     import importlib
 
+    plan = importlib.import_module("painter.plan")
+    share, plan.POLISH_SHARE = plan.POLISH_SHARE, 0.0
+    try:
+        yield
+    finally:
+        plan.POLISH_SHARE = share
+
+
+def step_cost(strokes_per_layer: int, size: int, steps: int) -> list[dict]:
+    """Median ms per step of each of four equal layers painted one over the other."""
     import torch
 
     from painter.paint import paint
     from painter.styles import LayerSpec
 
-    plan = importlib.import_module("painter.plan")
     img = torch.from_numpy(photo("astronaut", size).copy()).permute(2, 0, 1).float() / 255
     times: dict[int, list[float]] = {}
     last = [time.perf_counter()]
@@ -60,26 +69,20 @@ def step_cost(strokes_per_layer: int, size: int, steps: int) -> list[dict]:
         times.setdefault(len(strokes), []).append(1000 * (now - last[0]))
         last[0] = now
 
-    share, plan.POLISH_SHARE = plan.POLISH_SHARE, 0.0
-    try:
+    with no_polish():
         layers = (LayerSpec(0.25, 0.4, 0.25, 1.0),) * 4
         paint(img, style="none", strokes=4 * strokes_per_layer, size=size, steps=4 * steps, layers=layers,
               callback=tick)
-    finally:
-        plan.POLISH_SHARE = share
     return [{"frozen_beneath": n - strokes_per_layer, "active": strokes_per_layer,
              "ms_per_step": statistics.median(ts[1:])} for n, ts in sorted(times.items())]
 
 
 def polish_payoff(src) -> dict:
     """PSNR of setting 1 with the polish and without it in the same wall time."""
-    import importlib
-
     import torch
 
     from painter.paint import paint
 
-    plan = importlib.import_module("painter.plan")
     img = torch.from_numpy(src.copy()).permute(2, 0, 1).float() / 255
 
     def run(steps: int) -> tuple[float, float]:
@@ -88,13 +91,10 @@ def polish_payoff(src) -> dict:
         return time.perf_counter() - t0, r.psnr
 
     t_polish, db_polish = run(240)
-    share, plan.POLISH_SHARE = plan.POLISH_SHARE, 0.0
-    try:
+    with no_polish():
         t0, _ = run(240)
         steps = round(240 * t_polish / t0)
         t_plain, db_plain = run(steps)
-    finally:
-        plan.POLISH_SHARE = share
     return {"with_polish": {"steps": 240, "wall_s": t_polish, "psnr_db": db_polish},
             "layers_only": {"steps": steps, "wall_s": t_plain, "psnr_db": db_plain}}
 
