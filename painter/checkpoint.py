@@ -28,7 +28,8 @@ import torch
 from .io import atomic_write_bytes
 
 FORMAT = "painter.checkpoint"
-#: 2: the optimizer state covers the active layer's strokes only
+#: 2: the optimizer state covers the active layer's strokes only; 3: per-stroke bounds
+#: gained the bend limit and the minimum length
 VERSION = 3
 
 

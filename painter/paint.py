@@ -17,9 +17,11 @@ A run is a short loop over named stages, each a function of its own:
     associative), so a step costs what the active layer costs. Coarse layers are
     optimized at a reduced resolution, which the vector strokes make free;
   - *freeze* (:func:`freeze_layer`): the layer is composited once into the cache;
-- *polish*: the last share of the steps optimizes all strokes together over the
-  background (the optimize stage on every stroke), which lets the coarse strokes
-  settle under the fine ones (see :data:`painter.plan.POLISH_SHARE`).
+- *polish*: the last share of the steps optimizes the strokes together (the
+  optimize stage on all of them but the ground's and, in large runs, the coarsest
+  layer's, which stay beneath in the cache), which lets the strokes settle under
+  the fine ones (see :data:`painter.plan.POLISH_SHARE`, ``POLISH_SKIP_FROM``).
+  Layers larger than :data:`WINDOW_PIXELS` are optimized window by window.
 
 Checkpoints hold the strokes, the active layer's optimizer state, the step and the
 random generator; a resumed run rebuilds the cache layer by layer exactly as the
