@@ -20,12 +20,13 @@ def psnr_np(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(1 / mse)
 
 
-def resvg_render(svg: str) -> np.ndarray:
-    """Rasterize an SVG string with resvg (independent renderer) -> uint8 [H,W,3]."""
+def resvg_render(svg: str, mode: str = "RGB") -> np.ndarray:
+    """Rasterize an SVG string with resvg (independent renderer) -> uint8 [H,W,3]
+    (``mode="RGBA"``: [H,W,4], alpha not premultiplied)."""
     import resvg_py
 
     png = bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(png)).convert(mode))
 
 
 def photo(name: str = "astronaut", size: int = 64) -> np.ndarray:

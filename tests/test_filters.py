@@ -72,14 +72,7 @@ BLUR = """<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewB
 
 def _rgba(svg: str) -> torch.Tensor:
     """resvg's drawing of ``svg`` as premultiplied RGBA [4,H,W] in [0,1]."""
-    import io
-
-    import resvg_py
-    from PIL import Image
-
-    png = bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
-    x = torch.from_numpy(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(np.float64) / 255)
-    x = x.permute(2, 0, 1)
+    x = torch.from_numpy(resvg_render(svg, "RGBA").astype(np.float64) / 255).permute(2, 0, 1)
     return torch.cat([x[:3] * x[3:], x[3:]])
 
 
