@@ -71,6 +71,27 @@ def _writable(folder: Path) -> bool:
     return True
 
 
+def _material_option(default_text: str):
+    def deco(f):
+        return click.option("--material", default=None, metavar="NAME[:K=V,...]",
+                            help="What the paint is made of: flat, oil, watercolor, ink, graphite or print, with "
+                                 "parameters such as oil:strength=0.5,light=180 (strength, scale, light, paper, "
+                                 f"seed).  [default: {default_text}]")(f)
+    return deco
+
+
+def _check_material(text: str | None):
+    """``--material``: None, or the Material it names (a bad one is a usage error)."""
+    if text is None:
+        return None
+    from .materials import MaterialError, material
+
+    try:
+        return material(text)
+    except MaterialError as e:
+        raise click.BadParameter(str(e), param_hint="'--material'") from None
+
+
 def _device_option(f):
     return click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
                         help="Where to compute: CUDA when present, else CPU.")(f)
@@ -118,11 +139,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "first output (OUTPUT.ckpt) and removed when the run completes.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="CHECKPOINT",
               help="Go on from the checkpoint of an interrupted run (same PHOTO and options).")
+@_material_option("the style's")
 @_device_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, style_weight, content_weight,
-          preserve_color, style_scale, weights, checkpoint_every, resume, device, quiet) -> None:
+          preserve_color, style_scale, weights, checkpoint_every, resume, material, device, quiet) -> None:
     """Paint PHOTO with brushstrokes.
 
     Ctrl-C (or SIGTERM) finishes the step under way, saves a checkpoint next to the
@@ -130,6 +152,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     CHECKPOINT to go on.
     """
     _check_style(style)
+    mat = _check_material(material)
     if not outputs:
         stem = Path(photo).stem or "painting"
         outputs = tuple(f"{stem}-painted{ext}" for ext in (".png", ".svg", ".json"))
@@ -161,6 +184,10 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     result.strokes.meta["input"] = Path(photo).name
     result.strokes.meta["output_size"] = out_size
     result.strokes.meta["options"] = _recorded_options(ctx)
+    if mat is not None:
+        from .materials import describe
+
+        result.strokes.meta["material"] = describe(mat)
     for p in paths:
         px = min(out_size, output_size or MAX_ANIMATION_SIZE) if p.suffix.lower() in (".gif", ".mp4") else out_size
         at_work = px == max(result.image.shape[1:])  # the picture already drawn, at the working size
@@ -337,13 +364,15 @@ def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
               help="Background colour (#rrggbb or a name) or picture file; default: the painting's own colour.")
 @click.option("--layers", default=None, metavar="0,1,...",
               help="Draw only these layers (0 = coarsest; in a path file, the colour layers from the bottom).")
+@_material_option("the painting's own, else flat")
 @_device_option
-def render(strokes_file, outputs, size, background, layers, device) -> None:
+def render(strokes_file, outputs, size, background, layers, material, device) -> None:
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .export import export
     from .paint import resolve_device
     from .strokes import StrokeSet
 
+    mat = _check_material(material)
     paths = _check_outputs(outputs, (strokes_file,))
     bg = _parse_background(background)
     strokes = _load_art(strokes_file).to(resolve_device(device))
@@ -358,8 +387,9 @@ def render(strokes_file, outputs, size, background, layers, device) -> None:
             raise click.BadParameter(f"a path file has layers 0 to {len(strokes) - 1}", param_hint="'--layers'")
         else:
             strokes = strokes[wanted]
+    _check_own_material(strokes_file, strokes, mat)
     for p in paths:
-        export(strokes, p, size=size, background=bg)
+        export(strokes, p, size=size, background=bg, material=mat)
 
 
 @cli.command()
@@ -378,25 +408,41 @@ def render(strokes_file, outputs, size, background, layers, device) -> None:
 @click.option("--loop", type=click.IntRange(0), default=0, show_default=True, help="Repeats (0: forever).")
 @click.option("--background", default=None, metavar="COLOR|IMAGE",
               help="Background colour or picture file; default: the painting's own colour.")
-def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background) -> None:
+@_material_option("the painting's own, else flat")
+def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background, material) -> None:
     """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
     from .export.animate import save_gif, save_mp4
     from .export.svg import save_svg
 
+    mat = _check_material(material)
     paths = _check_outputs(outputs, (strokes_file,), (".gif", ".mp4", ".svg"), "animations")
     bg = _parse_background(background)
     strokes = _load_art(strokes_file)
+    _check_own_material(strokes_file, strokes, mat)
     for p in paths:
         if p.suffix.lower() == ".svg":
             spf = strokes_per_frame
             length = seconds if spf is None else len(strokes) / spf / fps
-            save_svg(strokes, p, size=size, background=bg, animate=length)
+            save_svg(strokes, p, size=size, background=bg, animate=length, material=mat)
             continue
-        timing = dict(size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold, background=bg)
+        timing = dict(size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold, background=bg,
+                      material=mat)
         if p.suffix.lower() == ".gif":
             save_gif(strokes, p, loop=loop, **timing)
         else:
             save_mp4(strokes, p, **timing)
+
+
+def _check_own_material(path: str, strokes, mat) -> None:
+    """A stroke file whose recorded material is not one painter knows is an input
+    error (unless ``--material`` replaces it)."""
+    from .materials import MaterialError, resolve
+
+    if mat is None:
+        try:
+            resolve(None, strokes)
+        except MaterialError as e:
+            _fail(f"{path}: {e}")
 
 
 def _load_art(path: str):

@@ -9,8 +9,10 @@ is :func:`painter.noise.turbulence`.
                        direction, the height map being an alpha channel
     color_matrix       feColorMatrix type="matrix"
     arithmetic         feComposite operator="arithmetic"
+    composite          feComposite operator="over", "in", "out" (and feMerge: over)
     box_blur           feGaussianBlur with stdDeviation >= 2, as resvg computes it
                        (five box blurs, each rounded to 8 bits)
+    convolve           feConvolveMatrix with edgeMode="none" (small blurs: binomial kernels)
     component_transfer feComponentTransfer (feFuncR/G/B/A: table, discrete, linear,
                        gamma)
 
@@ -24,28 +26,33 @@ import math
 import torch
 import torch.nn.functional as F
 
-#: the specification's normal kernels (Sobel): row weights, and the difference taken
-#: across the rows, of the surface normal's x component (y is its transpose)
-_ROW_WEIGHTS = (1.0, 2.0, 1.0)
-
-
-def _normal_component(alpha: torch.Tensor) -> torch.Tensor:
-    """The x component of the specification's surface normal kernel for [H,W]
-    ``alpha``, before the surface scale: interior pixels take the Sobel difference
-    over 1/4; on the image's edges the missing row or column is left out and the
-    factor follows (1/3, 1/2 or 2/3, as the specification's border kernels)."""
-    h, w = alpha.shape
-    # differences along x: central inside, one-sided at the left and right edges
-    padded = F.pad(alpha[None, None], (1, 1, 0, 0), mode="replicate")[0, 0]
-    diff = padded[:, 2:] - padded[:, :-2]  # [H,W]
-    span = torch.full((w,), 2.0, dtype=alpha.dtype, device=alpha.device)
+def _normal_component(alpha: torch.Tensor, dim: int) -> torch.Tensor:
+    """The component along ``dim`` (1: x, 0: y) of the specification's surface normal
+    kernel for [H,W] ``alpha``, before the surface scale: interior pixels take the
+    Sobel difference over 1/4; on the image's edges the missing row or column is left
+    out and the factor follows (1/3, 1/2 or 2/3, as the specification's border
+    kernels)."""
+    a = alpha if dim == 1 else alpha.t()
+    h, w = a.shape
+    # differences along the axis: central inside, one-sided (counted twice) at both ends
+    diff = torch.empty_like(a)
     if w > 1:
-        span[0] = span[-1] = 1.0
-    # weighted sum over the rows above, at and below, missing rows left out
-    kernel = torch.tensor(_ROW_WEIGHTS, dtype=alpha.dtype, device=alpha.device).view(1, 1, 3, 1)
-    total = F.conv2d(F.pad(diff[None, None], (0, 0, 1, 1)), kernel)[0, 0]
-    weight = F.conv2d(F.pad(torch.ones_like(diff)[None, None], (0, 0, 1, 1)), kernel)[0, 0]
-    return total / weight * (2.0 / span)
+        diff[:, 1:-1] = a[:, 2:] - a[:, :-2]
+        diff[:, 0] = 2 * (a[:, 1] - a[:, 0])
+        diff[:, -1] = 2 * (a[:, -1] - a[:, -2])
+    else:
+        diff.zero_()
+    # weighted sum (1, 2, 1) over the neighbours across it, missing ones left out
+    total = 2 * diff
+    total[1:] += diff[:-1]
+    total[:-1] += diff[1:]
+    weight = torch.full((h, 1), 4.0, dtype=a.dtype, device=a.device)
+    if h > 1:
+        weight[0] = weight[-1] = 3.0
+    else:
+        weight[0] = 2.0
+    out = total / weight
+    return out if dim == 1 else out.t()
 
 
 def diffuse_lighting(height: torch.Tensor, surface_scale: float = 1.0, diffuse_constant: float = 1.0,
@@ -58,8 +65,8 @@ def diffuse_lighting(height: torch.Tensor, surface_scale: float = 1.0, diffuse_c
     light's direction (degrees)."""
     az, el = math.radians(azimuth), math.radians(elevation)
     light = (math.cos(az) * math.cos(el), math.sin(az) * math.cos(el), math.sin(el))
-    nx = -surface_scale * _normal_component(height)
-    ny = -surface_scale * _normal_component(height.t()).t()
+    nx = -surface_scale * _normal_component(height, 1)
+    ny = -surface_scale * _normal_component(height, 0)
     n_dot_l = (nx * light[0] + ny * light[1] + light[2]) / torch.sqrt(nx * nx + ny * ny + 1.0)
     factor = diffuse_constant * n_dot_l
     rgb = torch.tensor(color, dtype=height.dtype, device=height.device).view(3, 1, 1)
@@ -69,11 +76,22 @@ def diffuse_lighting(height: torch.Tensor, surface_scale: float = 1.0, diffuse_c
 def color_matrix(img: torch.Tensor, matrix) -> torch.Tensor:
     """``<feColorMatrix type="matrix" values=...>`` on premultiplied RGBA [4,H,W]:
     the 4x5 ``matrix`` (20 numbers, row by row) applied to the unpremultiplied
-    colour and alpha, clamped to [0, 1], premultiplied again."""
-    m = torch.as_tensor(matrix, dtype=img.dtype, device=img.device).reshape(4, 5)
-    alpha = img[3:4]
-    rgba = torch.cat([torch.where(alpha > 0, img[:3] / alpha.clamp_min(1e-12), 0.0), alpha])
-    out = (torch.einsum("ij,jhw->ihw", m[:, :4], rgba) + m[:, 4].view(4, 1, 1)).clamp(0.0, 1.0)
+    colour and alpha, clamped to [0, 1], premultiplied again. Zero terms cost
+    nothing (materials use sparse matrices on large pictures)."""
+    m = [float(v) for v in matrix]
+    if len(m) != 20:
+        raise ValueError("a colour matrix has 20 values")
+    alpha = img[3]
+    opaque = bool((alpha == 1).all())
+    rgba = img if opaque else torch.cat([torch.where(alpha > 0, img[:3] / alpha.clamp_min(1e-12), 0.0), img[3:]])
+    rows = []
+    for i in range(4):
+        row = torch.full_like(alpha, m[5 * i + 4])
+        for j in range(4):
+            if m[5 * i + j]:
+                row = row + m[5 * i + j] * rgba[j]
+        rows.append(row.clamp_(0.0, 1.0))
+    out = torch.stack(rows)
     return torch.cat([out[:3] * out[3:4], out[3:4]])
 
 
@@ -85,6 +103,20 @@ def arithmetic(in1: torch.Tensor, in2: torch.Tensor, k1: float = 0.0, k2: float 
     out = k1 * in1 * in2 + k2 * in1 + k3 * in2 + k4
     alpha = out[3:4].clamp(0.0, 1.0)
     return torch.cat([torch.minimum(out[:3].clamp_min(0.0), alpha), alpha])
+
+
+def composite(in1: torch.Tensor, in2: torch.Tensor, operator: str = "over") -> torch.Tensor:
+    """``<feComposite operator=...>`` of premultiplied RGBA [4,H,W] images (Porter
+    and Duff): "over" (``in1`` over ``in2``), "in" (``in1`` where ``in2`` is opaque)
+    or "out" (``in1`` where ``in2`` is transparent)."""
+    a1, a2 = in1[3:4], in2[3:4]
+    if operator == "over":
+        return in1 + in2 * (1.0 - a1)
+    if operator == "in":
+        return in1 * a2
+    if operator == "out":
+        return in1 * (1.0 - a2)
+    raise ValueError(f"unknown composite operator {operator!r}")
 
 
 #: box passes that approximate a Gaussian (resvg's feGaussianBlur for stdDeviation >= 2)
@@ -123,6 +155,20 @@ def box_blur(img: torch.Tensor, sigma_x: float, sigma_y: float | None = None, le
             out = x.reshape(shape).movedim(-1, dim)
             if levels:
                 out = torch.floor(out * levels + 0.5) / levels
+    return out
+
+
+def convolve(img: torch.Tensor, kernel: torch.Tensor, divisor: float | None = None) -> torch.Tensor:
+    """``<feConvolveMatrix order kernelMatrix divisor edgeMode="none">`` of a
+    premultiplied [C,H,W] image: each channel convolved with ``kernel`` [k,k] (odd
+    k, the target in the middle; transparent beyond the edges), over ``divisor``
+    (default: the kernel's sum), clamped to [0, 1] (colour to at most alpha)."""
+    k = kernel.to(img)
+    divisor = float(k.sum()) if divisor is None else divisor
+    weight = (k.flip(0, 1) / divisor)[None, None].expand(img.shape[0], 1, -1, -1)
+    out = F.conv2d(img[None], weight, padding=k.shape[0] // 2, groups=img.shape[0])[0].clamp(0.0, 1.0)
+    if img.shape[0] == 4:
+        out = torch.cat([torch.minimum(out[:3], out[3:]), out[3:]])
     return out
 
 

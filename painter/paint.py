@@ -46,6 +46,7 @@ from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
+from .materials import describe
 from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
@@ -389,7 +390,8 @@ def _result(plan: Plan, state: dict, image: torch.Tensor, neural: bool) -> Paint
             image = render_stroke_params(result.points, result.widths, result.colors, result.opacity, plan.canvas,
                                          h, w, _background(plan))
     result.meta.update({"size": int(plan.longer), "seed": plan.seed, "strokes": plan.strokes, "steps": plan.steps,
-                        "style": plan.style.name, "neural_style": neural})
+                        "style": plan.style.name, "neural_style": neural,
+                        "material": describe(plan.style.material)})
     if state["notices"]:
         result.meta["numerical_notices"] = state["notices"][:20]
     if state["style_history"]:

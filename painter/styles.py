@@ -21,6 +21,7 @@ import torch
 
 from .color import kmeans_palette, parse_hex, pixels
 from .flow import curl_angles, smooth_noise
+from .materials import Material, material
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
 __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
@@ -73,6 +74,7 @@ class Style:
     blur: float = 0.0  # pixel losses compare both images blurred by this sigma (px at 256 px): optical mixing
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
+    material: Material = Material()  # what the paint is made of: drawn over the strokes in every output
 
     def exemplar(self, size: int = 256) -> torch.Tensor:
         """The style image: the painting given as ``--style PATH``, else the preset's
@@ -132,6 +134,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         structure_weight=float(loss.get("structure", 0.02)),
         blur=float(loss.get("blur", 0.0)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
+        material=material(d.get("material", "flat")),
     )
 
 

@@ -560,6 +560,17 @@ def _(t, r):
 SEED = "paint {photo} --size 32 --strokes 12 --steps 2 -q -o out.json --seed"
 
 
+@row("paint --material", f"paint {{photo}} {FAST} --style van_gogh --material ink:paper=0.2 -o out.json -o out.svg")
+def _(t, r):
+    assert StrokeSet.load(t.cwd / "out.json").meta["material"] == "ink:paper=0.2"
+    assert "ink-density" in (t.cwd / "out.svg").read_text()
+    own = StrokeSet.load(t.ref(f"paint {{photo}} {FAST} --style van_gogh -o out.json") / "out.json")
+    assert own.meta["material"] == "oil"  # default: the style's
+
+
+add("paint --material BAD", f"paint {{photo}} {FAST} --material clay -o out.png", error(2, "--material"))
+
+
 @row("paint --seed", SEED + " 7")
 def _(t, r):
     data = (t.cwd / "out.json").read_bytes()
@@ -952,6 +963,18 @@ def _(t, r):
     assert a.equal(b) and a.meta == b.meta
 
 
+@row("render --material", "render {sparse} --material oil:light=90 --size 80 -o m.png -o m.svg")
+def _(t, r):
+    text = (t.cwd / "m.svg").read_text()
+    assert 'azimuth="90"' in text and "<use" in text
+    img, flat = png(t.cwd / "m.png"), png(t.ref("render {sparse} --size 80 -o f.png") / "f.png")
+    assert (img != flat).any(axis=2).sum() > 20  # lit ridges on the strokes
+    assert psnr_np(img, resvg_render(text)) >= 30
+
+
+add("render --material BAD", "render {sparse} --material oil:gloss=1 -o m.png", error(2, "gloss"))
+
+
 @row("render --device cpu", "render {strokes} --device cpu -o d.png", around=fake_cuda)
 def _(t, r):
     assert np.array_equal(png(t.cwd / "d.png"), png(t.ref("render {strokes} -o d.png") / "d.png"))
@@ -989,6 +1012,14 @@ def _(t, r):
     assert (frames[-1][2, 7] == [255, 255, 0]).all()
     own = gif(t.ref("animate {sparse} -o a.gif --strokes-per-frame 1") / "a.gif")[0]
     assert (own[0] == [51, 102, 153]).all()
+
+
+@row("animate --material", "animate {sparse} -o a.gif -o a.svg --material watercolor --strokes-per-frame 1")
+def _(t, r):
+    frames = gif(t.cwd / "a.gif")[0]
+    flat = gif(t.ref("animate {sparse} -o a.gif --strokes-per-frame 1") / "a.gif")[0]
+    assert len(frames) == len(flat) == 4 and (frames[-1] != flat[-1]).any()  # paper grain, pooled edges
+    assert 'filter="url(#wash)"' in (t.cwd / "a.svg").read_text()
 
 
 @row("animate --size", "animate {sparse} -o a.gif --size 64 --strokes-per-frame 3")

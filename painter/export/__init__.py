@@ -7,34 +7,52 @@ import torch
 
 from ..defaults import FORMATS, check_output_path
 from ..io import fit_background, save_png
+from ..materials import build, draw as draw_finish, resolve
 from ..paths import PathSet
 from ..render import render
+from ..render.raster import background_image
 from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
-__all__ = ["FORMATS", "check_output_path", "export", "export_size", "save_svg", "to_svg"]
+__all__ = ["FORMATS", "check_output_path", "draw", "export", "export_size", "save_svg", "to_svg"]
 
 
 def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None,
-           image: torch.Tensor | None = None, background=None) -> None:
+           image: torch.Tensor | None = None, background=None, material=None) -> None:
     """Write ``strokes`` (a StrokeSet, or a PathSet of traced art) to ``path`` in the
     format its extension names. GIF/MP4 of a PathSet show the paths one after another.
 
     ``size``: longer side in pixels for SVG/PNG (default: the painting's working size).
-    ``image``: an already rendered [3,H,W] picture of that size to save as PNG.
+    ``image``: an already rendered [3,H,W] picture of that size to save as PNG (flat).
+    ``material``: what the strokes are made of (a name such as ``"oil"``, or a
+    :class:`painter.materials.Material`; default: the painting's own, which its style
+    gave it, else flat), in the PNG, the SVG and every frame of an animation. The
+    stroke file (JSON) records it.
     """
     ext = check_output_path(path)
+    material = resolve(material, strokes)
     if ext == ".json":
         strokes.save(path)
     elif ext == ".svg":
-        save_svg(strokes, path, size, background)
+        save_svg(strokes, path, size, background, material=material)
     elif ext in (".gif", ".mp4"):
         from .animate import save_gif, save_mp4
 
-        (save_gif if ext == ".gif" else save_mp4)(strokes, path, size=size, background=background)
+        (save_gif if ext == ".gif" else save_mp4)(strokes, path, size=size, background=background,
+                                                  material=material)
     elif ext == ".png":
-        if image is None:
+        if image is None or material.name != "flat":
             h, w = export_size(strokes, size)
-            with torch.no_grad():
-                image = render(strokes, h, w, background=fit_background(background, h, w))
+            image = draw(strokes, h, w, fit_background(background, h, w), material)
         save_png(image, path)
+
+
+def draw(strokes: StrokeSet | PathSet, height: int, width: int, background=None, material=None) -> torch.Tensor:
+    """The [3,H,W] picture of ``strokes`` in ``material`` (default: their own, see
+    :func:`export`; traced art and flat strokes: :func:`painter.render`)."""
+    material = resolve(material, strokes)
+    with torch.no_grad():
+        if isinstance(strokes, PathSet) or material.name == "flat":
+            return render(strokes, height, width, background=background)
+        bg = background_image(background, strokes.background, height, width, "cpu", torch.float32)
+        return draw_finish(build(strokes, material, height, width), bg)

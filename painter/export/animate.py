@@ -22,6 +22,8 @@ from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
 from ..paths import PathSet
 from ..render import render
 from ..strokes import StrokeSet
+from ..materials import build, draw, resolve
+from ..render.raster import background_image
 from .svg import export_size
 
 DEFAULT_FPS = 12
@@ -52,13 +54,22 @@ def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: i
 
 
 def frames(strokes: StrokeSet | PathSet, counts: list[int], size: int | None = None,
-           background=None) -> Iterator[torch.Tensor]:
-    """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``."""
+           background=None, material=None) -> Iterator[torch.Tensor]:
+    """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``,
+    in ``material`` (default: the painting's own; see :mod:`painter.materials`: each
+    frame carries the material of the strokes painted so far)."""
     h, w = export_size(strokes, size)
     background = fit_background(background, h, w)
+    material = resolve(material, strokes)
     with torch.no_grad():
+        if isinstance(strokes, PathSet) or material.name == "flat":
+            for c in counts:
+                yield render(strokes[:c], h, w, background=background)
+            return
+        finish = build(strokes, material, h, w)
+        bg = background_image(background, strokes.background, h, w, "cpu", torch.float32)
         for c in counts:
-            yield render(strokes[:c], h, w, background=background)
+            yield draw(finish.upto(c), bg)
 
 
 def _schedule(n_strokes: int, fps: float, seconds: float | None, strokes_per_frame: int | None) -> list[int]:
@@ -71,10 +82,10 @@ def _schedule(n_strokes: int, fps: float, seconds: float | None, strokes_per_fra
 
 def gif_bytes(strokes: StrokeSet | PathSet, *, size: int | None = None, fps: float = DEFAULT_FPS,
               seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
-              hold: float = DEFAULT_HOLD, loop: int = 0, background=None) -> bytes:
+              hold: float = DEFAULT_HOLD, loop: int = 0, background=None, material=None) -> bytes:
     """An animated GIF of ``strokes`` being painted (see module docstring)."""
     counts = _schedule(len(strokes), fps, seconds, strokes_per_frame)
-    rgb = [to_uint8(f) for f in frames(strokes, counts, size, background)]
+    rgb = [to_uint8(f) for f in frames(strokes, counts, size, background, material)]
     # one palette for all frames: the finished painting's colours plus the exact background
     final = Image.fromarray(rgb[-1]).quantize(colors=254, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     colours = np.asarray(final.getpalette()[: 3 * 254], dtype=np.uint8).reshape(-1, 3)
@@ -106,7 +117,7 @@ def save_gif(strokes: StrokeSet | PathSet, path: str | Path, **kw) -> None:
 
 def save_mp4(strokes: StrokeSet | PathSet, path: str | Path, *, size: int | None = None, fps: float = DEFAULT_FPS,
              seconds: float | None = DEFAULT_SECONDS, strokes_per_frame: int | None = None,
-             hold: float = DEFAULT_HOLD, background=None) -> None:
+             hold: float = DEFAULT_HOLD, background=None, material=None) -> None:
     """An H.264 MP4 of ``strokes`` being painted, through imageio-ffmpeg (its wheel
     ships ffmpeg); written atomically like every output."""
     import imageio_ffmpeg
@@ -120,7 +131,7 @@ def save_mp4(strokes: StrokeSet | PathSet, path: str | Path, *, size: int | None
                                              macro_block_size=1, quality=8, ffmpeg_log_level="error",
                                              output_params=["-f", "mp4"])
         writer.send(None)
-        for f in frames(strokes, counts, size, background):
+        for f in frames(strokes, counts, size, background, material):
             arr = to_uint8(f)
             if (he, we) != (h, w):
                 arr = np.pad(arr, ((0, he - h), (0, we - w), (0, 0)), mode="edge")

@@ -28,6 +28,8 @@ import torch
 
 from ..io import atomic_write_bytes, fit_background, to_uint8
 from ..paths import FILL_RULES, PathSet
+from ..bristles import to_quadratic
+from ..materials import build, resolve
 from ..render.geometry import stroke_segments, to_pixels
 from ..strokes import StrokeSet
 
@@ -128,12 +130,12 @@ def _drawing(prims: StrokeSet | PathSet, height: int, width: int, background) ->
     return dwg
 
 
-def _layer(dwg: svgwrite.Drawing, ident: str, label: str):
-    """A new Inkscape layer (an SVG group) added to ``dwg``."""
+def _layer(parent, dwg: svgwrite.Drawing, ident: str, label: str):
+    """A new Inkscape layer (an SVG group) added to ``parent``."""
     group = dwg.g(id=ident)
     group.attribs["inkscape:groupmode"] = "layer"
     group.attribs["inkscape:label"] = label
-    dwg.add(group)
+    parent.add(group)
     return group
 
 
@@ -145,7 +147,7 @@ def _paths_svg(paths: PathSet, height: int, width: int, background=None) -> str:
     xy = [f"{x} {y}" for x, y in zip(xy[0::2], xy[1::2])]
     cp, sub = ps.curve_path.tolist(), ps.subpath_index().tolist()
     dwg = _drawing(paths, height, width, background)
-    layer = _layer(dwg, "paths", "paths")
+    layer = _layer(dwg, dwg, "paths", "paths")
     d: list[list[str]] = [[] for _ in range(len(ps))]
     end = None
     for k in range(len(cp)):
@@ -172,7 +174,7 @@ def _paths_svg(paths: PathSet, height: int, width: int, background=None) -> str:
 
 
 def to_svg(strokes: StrokeSet | PathSet, height: int, width: int, background=None,
-           animate: float | None = None) -> str:
+           animate: float | None = None, material=None) -> str:
     """The SVG document (a string) for ``strokes`` (a StrokeSet or a PathSet) drawn at
     ``width`` x ``height``.
 
@@ -182,61 +184,149 @@ def to_svg(strokes: StrokeSet | PathSet, height: int, width: int, background=Non
     outline is revealed through a mask whose centre line is animated the same way).
     The last frame of the animation is the static picture. Strokes only: a PathSet
     with ``animate`` raises ValueError.
+
+    ``material``: what the strokes are made of (a name such as ``"oil"``, or a
+    :class:`painter.materials.Material`; default: the painting's own, else flat),
+    written as SVG filters and marks (see :mod:`painter.materials`).
     """
     if isinstance(strokes, PathSet):
         if animate:
             raise ValueError("animated SVG draws strokes along their centre lines; paths have none "
                              "(animate paths as GIF or MP4)")
         return _paths_svg(strokes, height, width, background)
-    st = strokes.detach().to("cpu", torch.float32)
-    pts, s = to_pixels(st.points, st.canvas, height, width)
-    wid = st.widths * s
-    a, b, ra, rb, seg_stroke = stroke_segments(pts, wid)
-    seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
-    first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
-
+    finish = build(strokes, resolve(material, strokes), height, width)
     dwg = _drawing(strokes, height, width, background)
-    slot = (animate / max(1, len(st))) if animate else 0.0
+    slot = (animate / max(1, len(strokes))) if animate else 0.0
     if animate:
         dwg.defs.add(dwg.style(
             f".d{{stroke-dasharray:1 1.01;animation:painter-draw {slot:.4f}s linear both}}"
-            "@keyframes painter-draw{from{stroke-dashoffset:1.001}to{stroke-dashoffset:0}}"))
+            "@keyframes painter-draw{from{stroke-dashoffset:1.001}to{stroke-dashoffset:0}}"
+            ".s{animation:painter-show .001s step-end both}@keyframes painter-show{from{opacity:0}to{opacity:1}}"))
+    for f in (finish.paint_filter, finish.relief_filter, finish.paper):
+        if f is not None:
+            dwg.defs.add(f.element(width, height))
+    parent = dwg
+    if finish.paint_filter is not None and not finish.per_layer:
+        parent = dwg.add(dwg.g(id="paint", filter=f"url(#{finish.paint_filter.id})"))
+    kinds = _write_strokes(dwg, parent, finish, slot)
+    if finish.lines is not None:
+        _write_relief(dwg, finish, kinds, slot)
+    if finish.paper is not None:
+        dwg.add(dwg.rect((0, 0), (width, height), id="paper", filter=f"url(#{finish.paper.id})"))
+    return dwg.tostring()
 
-    group, cur_layer, runs = None, None, {}
-    for i in range(len(st)):
+
+def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[str]:
+    """The painting's strokes into ``parent``, one Inkscape layer per run of a layer
+    (each through the paint filter where it works per layer), a stroke's marks
+    (dry-brush gaps) in one path after it; returns, per stroke, the property its
+    colour paints: "fill" (an outline) or "stroke" (a centre line). Where a relief
+    will show each stroke again (``<use>``), each stroke gets an id and its colour
+    from a group of its own, so the relief can paint it grey."""
+    st = finish.paint
+    a, b, ra, rb, seg_stroke = stroke_segments(st.points, st.widths)
+    seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
+    first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
+    reused = finish.lines is not None
+    marks = [False] * len(st) if finish.marks is None else finish.marks.tolist()
+    owners = finish.paint_owner.tolist()
+    if any(marks):
+        m = marks.index(True)
+        dwg.defs.add(dwg.style(f".g{{fill:none;stroke:{_hex(st.colors[m].tolist())};"
+                               f"stroke-opacity:{_num(float(st.opacity[m]))};stroke-linecap:round}}"))
+    group, cur_layer, runs, kinds = None, None, {}, []
+    i = 0
+    while i < len(st):
+        end = i + 1
+        while marks[i] and end < len(st) and marks[end] and owners[end] == owners[i]:
+            end += 1
         lay = int(st.layer[i])
         if group is None or lay != cur_layer:
             # one group per run of a layer; a layer that comes back gets a numbered id
             k = runs[lay] = runs.get(lay, -1) + 1
-            group = _layer(dwg, f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}", f"layer {lay}")
+            group = _layer(parent, dwg, f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}", f"layer {lay}")
+            if finish.per_layer and finish.paint_filter is not None:
+                group.attribs["filter"] = f"url(#{finish.paint_filter.id})"
             cur_layer = lay
-        w0, w1 = float(wid[i, 0]), float(wid[i, 1])
-        color = _hex(st.colors[i].tolist())
-        op = float(st.opacity[i])
-        extra = {} if op >= 1.0 else {"opacity": _opacity(op)}
-        p = pts[i].tolist()
-        centre = f"M{_points(p[:1])}C{_points(p[1:])}"
-        drawn = {"class_": "d", "pathLength": "1", "style": f"animation-delay:{i * slot:.4f}s"} if animate else {}
-        if abs(w0 - w1) < TAPER_EPS:
-            if w0 <= 0:
-                continue
-            group.add(dwg.path(d=centre, fill="none", stroke=color, stroke_width=_num(w0),
-                               stroke_linecap="round", stroke_linejoin="round", **extra, **drawn))
+        delay = {"style": f"animation-delay:{owners[i] * slot:.4f}s"} if slot else {}
+        if marks[i]:  # the marks of one stroke: one path
+            group.add(dwg.path(d=_quadratics(st.points[i:end]), class_="g s" if slot else "g",
+                               stroke_width=_num(float(st.widths[i, 0])), **delay))
         else:
-            d = "".join(_piece(*seg[k]) for k in range(first[i], first[i + 1]))
-            if not d:
-                continue
-            if animate:  # reveal the outline through a mask drawn along the centre line
-                mask = dwg.mask(id=f"m{i}", maskUnits="userSpaceOnUse", x=0, y=0, width=width, height=height)
-                mask.add(dwg.path(d=centre, fill="none", stroke="#fff", stroke_width=_num(max(w0, w1) + 2),
-                                  stroke_linecap="round", stroke_linejoin="round", **drawn))
-                dwg.defs.add(mask)
-                extra = {**extra, "mask": f"url(#m{i})"}
-            group.add(dwg.path(d=d, fill=color, **extra))
-    return dwg.tostring()
+            el, kind = _stroke(dwg, st, i, seg[first[i]:first[i + 1]], delay, finish)
+            kinds.append(kind)
+            color = _hex(st.colors[i].tolist())
+            if el is not None and reused:  # colour from a group, so that a <use> can paint the stroke grey
+                el.attribs["id"] = f"s{i}"
+                group.add(dwg.g(**{kind: color})).add(el)
+            elif el is not None:
+                el.attribs[kind] = color
+                group.add(el)
+        i = end
+    return kinds
+
+
+def _stroke(dwg: svgwrite.Drawing, st: StrokeSet, i: int, segs: list, delay: dict, finish):
+    """Stroke ``i`` of ``st`` (pixels) without its colour, and the property its colour
+    paints: a stroked centre line ("stroke") or, tapered, the outline of its
+    segments ``segs`` ("fill"); None for nothing to draw. With ``delay`` it draws
+    itself along its centre line at that moment."""
+    w0, w1 = float(st.widths[i, 0]), float(st.widths[i, 1])
+    op = float(st.opacity[i])
+    extra = {} if op >= 1.0 else {"opacity": _opacity(op)}
+    p = st.points[i].tolist()
+    centre = f"M{_points(p[:1])}C{_points(p[1:])}"
+    drawn = {"class_": "d", "pathLength": "1", **delay} if delay else {}
+    if abs(w0 - w1) < TAPER_EPS:
+        if w0 <= 0:
+            return None, "stroke"
+        return dwg.path(d=centre, fill="none", stroke_width=_num(w0), stroke_linecap="round",
+                        stroke_linejoin="round", **extra, **drawn), "stroke"
+    d = "".join(_piece(*sg) for sg in segs)
+    if not d:
+        return None, "fill"
+    if delay:  # reveal the outline through a mask drawn along the centre line
+        mask = dwg.mask(id=f"m{i}", maskUnits="userSpaceOnUse", x=0, y=0, width=finish.width, height=finish.height)
+        mask.add(dwg.path(d=centre, fill="none", stroke="#fff", stroke_width=_num(max(w0, w1) + 2),
+                          stroke_linecap="round", stroke_linejoin="round", **drawn))
+        dwg.defs.add(mask)
+        extra["mask"] = f"url(#m{i})"
+    return dwg.path(d=d, **extra), "fill"
+
+
+def _write_relief(dwg: svgwrite.Drawing, finish, kinds: list[str], slot: float) -> None:
+    """Oil's relief group: each stroke again (a ``<use>``) in the grey of its height,
+    then its bristle ridges, white, in one path; the group's filter lights it."""
+    dwg.defs.add(dwg.style(f".r{{fill:none;stroke:#fff;stroke-opacity:{_num(float(finish.lines.opacity[0]))};"
+                           "stroke-linecap:round}"))
+    relief = dwg.add(dwg.g(id="relief", filter=f"url(#{finish.relief_filter.id})"))
+    lines = finish.lines
+    owner = finish.lines_owner.tolist()
+
+    width = lines.widths[:, 0].tolist()
+    bodies = finish.bodies.tolist()
+    j = 0  # the next ridge
+    for i in range(len(bodies)):
+        show = {"class_": "s", "style": f"animation-delay:{i * slot:.4f}s"} if slot else {}
+        grey = "#" + f"{bodies[i]:x}" * 3
+        dwg_use = dwg.use(f"#s{i}", **{kinds[i]: grey}, **show)
+        relief.add(dwg_use)
+        first = j
+        while j < len(owner) and owner[j] == i:
+            j += 1
+        if j > first:  # the ridges of one stroke share its width
+            cls = {"class_": "r s", "style": show["style"]} if slot else {"class_": "r"}
+            relief.add(dwg.path(d=_quadratics(lines.points[first:j]), stroke_width=_num(width[first]), **cls))
+
+
+def _quadratics(points: torch.Tensor) -> str:
+    """Path data for marks (cubics [K,4,2] that are quadratics through whole pixels,
+    see :mod:`painter.bristles`): ``M x y q ...`` each, control points relative."""
+    return "".join(f"M{x0} {y0}q{x1 - x0} {y1 - y0} {x2 - x0} {y2 - y0}".replace(" -", "-")
+                   for (x0, y0), (x1, y1), (x2, y2) in to_quadratic(points).round().long().tolist())
 
 
 def save_svg(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None, background=None,
-             animate: float | None = None) -> None:
+             animate: float | None = None, material=None) -> None:
     h, w = export_size(strokes, size)
-    atomic_write_bytes(path, to_svg(strokes, h, w, background, animate).encode("utf-8"))
+    atomic_write_bytes(path, to_svg(strokes, h, w, background, animate, material).encode("utf-8"))

@@ -23,9 +23,10 @@ from ..strokes import StrokeSet
 from .binning import DEFAULT_TILE, bin_segments
 from .geometry import FLATTEN_TOLERANCE, segments_needed, stroke_segments, to_pixels
 from .paths import render_path_params, render_paths
-from .raster import background_image, composite, draw_in_bands, image_to_tiles, rasterize, tiles_to_image
+from .raster import (background_image, composite, draw_in_bands, image_to_tiles, rasterize, tiles_to_image,
+                     visible_weights)
 
-__all__ = ["render", "render_path_params", "render_paths", "render_stroke_params"]
+__all__ = ["render", "render_path_params", "render_paths", "render_stroke_params", "visible_area"]
 
 
 #: without gradients, pictures larger than this many pixels are drawn in bands so that
@@ -81,6 +82,17 @@ def _render_segments(a, b, ra, rb, stroke, n_strokes, colors, opacity, backgroun
     cov = rasterize(bins, a, b, ra, rb)
     out = composite(bins, cov, colors, opacity, bg_tiles)
     return tiles_to_image(out, tile, bins.tiles_y, bins.tiles_x, height, width)
+
+
+def visible_area(strokes: StrokeSet, height: int, width: int, *, tile: int = DEFAULT_TILE) -> torch.Tensor:
+    """[N] how many pixels of each stroke show in the finished ``height`` x ``width``
+    picture: its coverage times its opacity times what shows through the strokes
+    over it, summed (0: hidden under later strokes)."""
+    with torch.no_grad():
+        pts, s = to_pixels(strokes.points, strokes.canvas, height, width)
+        a, b, ra, rb, stroke = stroke_segments(pts, strokes.widths * s)
+        bins = bin_segments(a, b, ra, rb, stroke, len(strokes), height, width, tile)
+        return visible_weights(bins, rasterize(bins, a, b, ra, rb), strokes.opacity, height, width)
 
 
 def render(

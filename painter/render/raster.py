@@ -44,6 +44,21 @@ def composite(bins: Bins, coverage, colors, opacity, bg_tiles) -> torch.Tensor:
     return _Over.apply(coverage, colors, opacity, bg_tiles, bins)
 
 
+def visible_weights(bins: Bins, coverage: torch.Tensor, opacity: torch.Tensor, height: int,
+                    width: int) -> torch.Tensor:
+    """[N] per stroke, the sum over the pixels of the ``height`` x ``width`` picture
+    of its weight in the composite (its alpha times the transmittance of the groups
+    over it)."""
+    t = int(round(coverage.shape[0] ** 0.5))
+    x, y = _pixel_offsets(t, coverage.device, coverage.dtype)
+    tile_x = (torch.arange(bins.tiles_y * bins.tiles_x, device=x.device) % bins.tiles_x) * t
+    tile_y = (torch.arange(bins.tiles_y * bins.tiles_x, device=x.device) // bins.tiles_x) * t
+    inside = ((x[:, None] + tile_x < width) & (y[:, None] + tile_y < height)).to(coverage.dtype)  # [TT, tiles]
+    alpha = coverage * opacity[bins.group_stroke]
+    weight = (alpha * _transmittance_after(alpha, bins) * inside[:, bins.group_tile]).sum(0)
+    return torch.zeros_like(opacity).index_add_(0, bins.group_stroke, weight)
+
+
 def _pixel_offsets(t: int, device, dtype):
     """x and y of the pixel centres of a tile, row-major: two [T*T] tensors."""
     g = torch.arange(t, device=device, dtype=dtype) + 0.5
@@ -164,14 +179,20 @@ class _Coverage(torch.autograd.Function):
         return ga, gb, gra, grb, None
 
 
+#: transmittances below exp(this) are taken as exp(this) (1e-26: nothing shows through):
+#: denormal floats would make the compositing under many opaque layers 1.5x slower
+_LOG_T_MIN = -60.0
+
+
 def _transmittance_after(alpha: torch.Tensor, bins: Bins) -> torch.Tensor:
     """For [TT, G] ``alpha``: per pixel, the product of ``1 - alpha`` over the later
     groups of the same tile (a float64 cumulative sum of ``log(1 - alpha)`` along the
-    flat group axis, less its value at the run's last group)."""
+    flat group axis, less its value at the run's last group), at least
+    exp(:data:`_LOG_T_MIN`)."""
     out = torch.empty_like(alpha)
     for rows in _chunks(alpha.shape[0], CHUNK_PIXELS):
         csum = torch.cumsum(torch.log1p(-alpha[rows].clamp(max=_ALPHA_MAX)).double(), 1)
-        out[rows] = torch.exp(csum[:, bins.run_last][:, bins.run_of_group] - csum)
+        out[rows] = torch.exp((csum[:, bins.run_last][:, bins.run_of_group] - csum).clamp_min(_LOG_T_MIN))
     return out
 
 
