@@ -6,6 +6,8 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSPKGS := libpotrace-dev libagg-dev pkg-config
 TESTPKGS := chromium potrace
+# Inkscape draws the materials' SVG filters in a test (its recommends are a desktop's worth)
+TESTPKGS_LEAN := inkscape
 
 .PHONY: install demo test test-slow bench gallery clean sysdeps testdeps apt
 
@@ -26,13 +28,14 @@ sysdeps:
 # potrace command: the tracing benchmark compares curve counts with it.
 testdeps:
 	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS)"
+	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS_LEAN)" APTFLAGS=--no-install-recommends
 
 apt:
 	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APTFLAGS) $$missing; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -26,7 +26,9 @@ import torch
 from . import filters
 from .noise import turbulence
 
-SOURCES = ("SourceGraphic", "SourceAlpha")
+#: the user-space point where the noise of the picture's top-left pixel is sampled:
+#: (0, 0) as resvg and Inkscape do; Chromium samples at (1, 1) (see painter.noise)
+NOISE_ORIGIN = (0.0, 0.0)
 
 
 def fmt(v) -> str:
@@ -124,7 +126,7 @@ def _evaluate(p: Primitive, get, source: torch.Tensor, alpha_only: bool) -> torc
         fx, *fy = p.numbers("baseFrequency")
         channels = (3,) if alpha_only else (0, 1, 2, 3)
         noise = _noise(h, w, (fx, fy[0] if fy else fx), int(p.number("numOctaves", 1)), int(p.number("seed")),
-                       p.get("type") == "fractalNoise", str(source.device), channels).to(source.dtype)
+                       p.get("type") == "fractalNoise", str(source.device), channels, NOISE_ORIGIN).to(source.dtype)
         if alpha_only:
             return torch.cat([torch.zeros_like(noise).expand(3, h, w), noise])
         return torch.cat([noise[:3] * noise[3:], noise[3:]])
@@ -169,10 +171,11 @@ def _evaluate(p: Primitive, get, source: torch.Tensor, alpha_only: bool) -> torc
 
 @lru_cache(maxsize=4)
 def _noise(h: int, w: int, frequency: tuple[float, float], octaves: int, seed: int, fractal: bool, device: str,
-           channels: tuple[int, ...]) -> torch.Tensor:
+           channels: tuple[int, ...], origin: tuple[float, float]) -> torch.Tensor:
     """:func:`turbulence`, kept for the next filter that asks for the same noise (the
     paper's grain serves both a material's paint and its paper)."""
-    return turbulence(h, w, frequency, octaves, seed, fractal=fractal, device=device, channels=channels)
+    return turbulence(h, w, frequency, octaves, seed, fractal=fractal, device=device, channels=channels,
+                      origin=origin)
 
 
 def _transfer_function(c: Primitive) -> tuple:
