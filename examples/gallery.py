@@ -1,8 +1,9 @@
 """Build the README gallery: paint a few public-domain photos from scikit-image and
 save each painting and a side-by-side sheet (photo | painting) under out/gallery/,
-then the astronaut in every built-in style (out/gallery/styles.png), then the photos
-traced into flat vector art (out/gallery/traced.png: photo | 16 colours | refined |
-black and white).
+then the astronaut in every built-in style (out/gallery/styles.png), each style drawn
+three times larger without and with its material, with 100% crops
+(out/gallery/materials.png, and each as SVG), then the photos traced into flat vector
+art (out/gallery/traced.png: photo | 16 colours | refined | black and white).
 
     .venv/bin/python examples/gallery.py [--strokes 500] [--size 256] [--refine 100] [--out out/gallery]
 """
@@ -14,8 +15,10 @@ from skimage import data
 
 import painter
 from painter.defaults import DEFAULT_STEPS
+from painter.export import draw, export_size
 from painter.export.sheet import contact_sheet
 from painter.io import resize_longer, save_png
+from painter.materials import describe, resolve
 
 PHOTOS = ("astronaut", "chelsea", "coffee")
 
@@ -46,12 +49,16 @@ def main() -> None:
 
     photo = torch.from_numpy(data.astronaut().copy()).permute(2, 0, 1).float() / 255
     tiles = [("photo", resize_longer(photo, a.size))]
+    paintings = []
     for st in painter.list_styles():
         r = painter.paint(photo, style=st, size=a.size, steps=a.steps, seed=0, notice=lambda m: None)
         tiles.append((st.name, r.image))
+        paintings.append((st.name, r.strokes))
         print(f"{st.name}: {len(r.strokes)} strokes")
     save_png(contact_sheet(tiles), out / "styles.png")
     print(f"wrote {out / 'styles.png'}")
+    save_png(contact_sheet(material_tiles(paintings, 3 * a.size, a.size, out), columns=4), out / "materials.png")
+    print(f"wrote {out / 'materials.png'}")
 
     tiles = []
     for name in a.photos:
@@ -68,6 +75,23 @@ def main() -> None:
               f"{refined.meta['psnr_refined']:.2f} dB")
     save_png(contact_sheet(tiles, columns=4), out / "traced.png")
     print(f"wrote {out / 'traced.png'}")
+
+
+def material_tiles(paintings, size: int, crop: int, out: Path) -> list:
+    """Per painting: flat and in its style's material, drawn at ``size`` and shown
+    scaled to ``crop``, then a ``crop`` x ``crop`` piece of each at 100% (from the
+    middle of the face's side of the picture); each material also written as SVG."""
+    tiles = []
+    for name, strokes in paintings:
+        material = resolve(None, strokes)
+        h, w = export_size(strokes, size)
+        flat, finished = draw(strokes, h, w, material="flat"), draw(strokes, h, w)
+        y, x = h // 4, w // 3
+        piece = (slice(None), slice(y, y + crop), slice(x, x + crop))
+        tiles += [(f"{name}: flat", resize_longer(flat, crop)), (describe(material), resize_longer(finished, crop)),
+                  ("flat, 100%", flat[piece]), (f"{material.name}, 100%", finished[piece])]
+        painter.export.export(strokes, out / f"astronaut-{name}.svg", size=size)
+    return tiles
 
 
 if __name__ == "__main__":

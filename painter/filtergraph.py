@@ -169,13 +169,19 @@ def _evaluate(p: Primitive, get, source: torch.Tensor, alpha_only: bool) -> torc
     raise ValueError(f"painter does not draw the filter primitive {p.tag}")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _noise(h: int, w: int, frequency: tuple[float, float], octaves: int, seed: int, fractal: bool, device: str,
            channels: tuple[int, ...], origin: tuple[float, float]) -> torch.Tensor:
     """:func:`turbulence`, kept for the next filter that asks for the same noise (the
-    paper's grain serves both a material's paint and its paper)."""
+    paper's grain serves both a material's paint and its paper, and every frame of
+    an animation)."""
     return turbulence(h, w, frequency, octaves, seed, fractal=fractal, device=device, channels=channels,
                       origin=origin)
+
+
+def clear_cache() -> None:
+    """Forget the noises kept for reuse (their memory; cold timings)."""
+    _noise.cache_clear()
 
 
 def _transfer_function(c: Primitive) -> tuple:

@@ -39,10 +39,12 @@ def test_every_example_is_tested():
 def test_gallery_writes_paintings_sheets_and_traces(tmp_path):
     _run("gallery.py", tmp_path)
     names = {p.name for p in tmp_path.rglob("*") if p.is_file()}
-    for want in ("sheet.png", "styles.png", "traced.png", "coffee.svg", "coffee.png", "coffee.json"):
+    for want in ("sheet.png", "styles.png", "materials.png", "traced.png", "coffee.svg", "coffee.png", "coffee.json",
+                 "astronaut-van_gogh.svg"):
         assert want in names, (want, sorted(names))
     sheet = np.asarray(Image.open(next(tmp_path.rglob("styles.png"))).convert("RGB"))
     assert sheet.std() > 10  # pictures, not a blank page
+    assert 'filter="url(#oil-relief)"' in next(tmp_path.rglob("astronaut-van_gogh.svg")).read_text()
 
 
 def _svg_shapes(path: Path) -> tuple[list[str], list[str]]:

@@ -1,0 +1,118 @@
+"""Marks that follow each stroke, drawn by painter's renderer and written as paths:
+oil's relief (a body of paint per stroke and the ridges of its bristles) and ink's
+dry-brush gaps. Both are lines along the stroke (:mod:`painter.bristles`), written as
+quadratics through whole pixels and drawn exactly as written.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..bristles import lines_along, spread, to_cubic, to_quadratic
+from ..filtergraph import Filter, prim
+from ..render import visible_area
+from ..strokes import StrokeSet
+from .finish import Finish, after_owner
+from .recipes import lit, soften
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Material
+
+
+#: oil: light elevation (degrees), shade and shine strengths, surface scale at 1024 px
+OIL_ELEVATION = 35.0
+OIL_SHADE, OIL_SHINE = 0.7, 0.35
+OIL_SURFACE = 5.0
+#: oil: the paint's edges and ridges are rounded by a blur of this many px at 1024
+OIL_SOFTEN = 1.0
+#: oil: bristle spacing in px at 1024, most lines per stroke, white ridge opacity
+BRISTLE_SPACING = 3.0
+MAX_BRISTLES = 8
+RIDGE_OPACITY = 0.5
+#: oil: a stroke of which less than a pixel shows at this size has no ridges
+VISIBLE_SIZE = 512
+
+
+def _shown(finish: Finish) -> torch.Tensor:
+    """[N] which strokes show: more than a pixel of them at :data:`VISIBLE_SIZE`."""
+    small = VISIBLE_SIZE / max(finish.height, finish.width)
+    size = max(1, round(finish.height * small)), max(1, round(finish.width * small))
+    return visible_area(finish.paint, *size) >= 1.0
+
+
+def oil(finish: Finish, mat: Material, unit: float, size_unit: float, gen: torch.Generator) -> Finish:
+    """Relief: each stroke a body of paint (later layers higher) carrying ridges of
+    its bristles, lit. Strokes hidden under later ones (less than a pixel shows at
+    :data:`VISIBLE_SIZE`) get no ridges. ``unit`` sizes the bristles (it includes
+    the material's scale), ``size_unit`` the relief (the picture's size alone)."""
+    paint = finish.paint
+    rank = torch.unique(paint.layer, return_inverse=True)[1] if len(paint) else paint.layer
+    bodies = (6 + rank.clamp(max=3) + torch.randint(0, 2, (len(paint),), generator=gen)).clamp(max=15)
+    lines, owner = _ridges(paint, _shown(finish), BRISTLE_SPACING * unit, gen)
+    relief = Filter("oil-relief", (
+        prim("feColorMatrix", in_="SourceGraphic", type="matrix", values=[0] * 15 + [1, 0, 0, 0, 0], result="paint"),
+        soften("paint", OIL_SOFTEN * size_unit, "height"),
+        *lit("height", mat, OIL_SURFACE * size_unit * mat.strength, OIL_SHADE, OIL_SHINE, OIL_ELEVATION),
+    ))
+    return replace(finish, bodies=bodies, lines=lines, lines_owner=owner, relief_filter=relief)
+
+
+def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
+            gen: torch.Generator) -> tuple[StrokeSet, torch.Tensor]:
+    """The bristle ridges of the ``shown`` strokes (white, :data:`RIDGE_OPACITY`):
+    about one per ``spacing`` px of the stroke's width (2 to :data:`MAX_BRISTLES`),
+    spread across it with jitter, starting and ending a little apart; and [L] the
+    stroke each belongs to."""
+    n, k = len(paint), MAX_BRISTLES
+    half = paint.widths.mean(1) / 2  # [N] px
+    count = (2 * half * 0.85 / spacing).round().clamp(2, k).long()  # [N]
+    j = torch.arange(k).float()
+    jitter = (torch.rand(n, k, generator=gen) * 2 - 1) * 0.35
+    across = -0.85 + 1.7 * (j + 0.5 + jitter) / count[:, None]
+    t0 = torch.rand(n, k, generator=gen) * 0.2
+    t1 = 1.0 - torch.rand(n, k, generator=gen) * 0.35
+    keep = (j[None] < count[:, None]) & shown[:, None]
+    pts = lines_along(paint.points, paint.widths, across, t0, t1)[keep]  # [L,4,2]
+    owner = torch.arange(n)[:, None].expand(-1, k)[keep]
+    # written as quadratics in whole pixels (the relief's blur hides finer places): drawn as written
+    pts = to_cubic(to_quadratic(pts).round())
+    w = ((0.85 * half / count)[owner] * 10).round().clamp_min(1) / 10
+    lines = StrokeSet(pts, torch.stack([w, w], 1), torch.ones(len(pts), 3), torch.full((len(pts),), RIDGE_OPACITY),
+                      paint.layer[owner], paint.canvas, paint.background)
+    return lines, owner
+
+
+#: ink: dry-brush gaps per stroke, where they begin along it, their width (share of the
+#: stroke's), their opacity; strokes narrower than DRY_MIN_WIDTH px at 1024 hold their ink
+DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 7, (0.5, 1.0), 0.045, 0.6
+DRY_MIN_WIDTH = 8.0
+
+
+def dry_brush(finish: Finish, mat: Material, unit: float, gen: torch.Generator) -> Finish:
+    """Gaps of paper colour that open toward the end of each broad stroke, where the
+    brush runs dry: the more ``strength``, the earlier they open. Written like the
+    ridges of oil: quadratics through whole pixels, one path per stroke."""
+    paint = finish.paint
+    n, k = len(paint), DRY_LINES
+    if n == 0 or mat.strength <= 0:
+        return finish
+    shown = _shown(finish)
+    broad = shown & (paint.widths.mean(1) >= DRY_MIN_WIDTH * unit)
+    across = spread(n, k, 0.75, 0.35, gen)
+    lo, hi = DRY_START
+    t0 = (lo + (hi - lo) * torch.rand(n, k, generator=gen)) ** (1.0 / mat.strength)
+    t1 = torch.full((n, k), 1.0)
+    pts = to_cubic(to_quadratic(lines_along(paint.points, paint.widths, across, t0, t1)).round())[broad]
+    width = (paint.widths.mean(1) * DRY_WIDTH * min(mat.strength, 2.0) * (0.6 + 0.8 * torch.rand(n, generator=gen)))
+    width = (width * 10).round().clamp_min(1) / 10
+    owner = torch.arange(n)[broad].repeat_interleave(k)
+    w = width[owner]
+    paper = torch.tensor(paint.background, dtype=torch.float32)
+    gaps = StrokeSet(pts.reshape(-1, 4, 2), torch.stack([w, w], 1), paper.expand(len(w), 3).clone(),
+                     torch.full((len(w),), DRY_OPACITY), paint.layer[owner], paint.canvas, paint.background)
+    owners = torch.cat([torch.arange(n), owner])
+    marks = torch.cat([torch.zeros(n, dtype=torch.bool), torch.ones(len(w), dtype=torch.bool)])
+    order = after_owner(owners, marks)
+    return replace(finish, paint=StrokeSet.cat([paint, gaps])[order], paint_owner=owners[order], marks=marks[order])
