@@ -17,7 +17,7 @@ TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vg
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cli_startup", "coverage", "fidelity", "full_size", "many_strokes", "quality",
-                                  "determinism", "render_speed",
+                                  "determinism", "materials", "render_speed",
                                   "style_palette", "style_speed", "trace_bw", "trace_color", "trace_refine"])
 def test_benchmark_quick(name):
     if name == "style_palette" and not (ROOT.parent / "shared" / "data" / "styles").is_dir():

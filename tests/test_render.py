@@ -191,6 +191,25 @@ def test_gradcheck_tapered_and_thin_strokes():
     assert torch.autograd.gradcheck(f, args, eps=1e-6, atol=1e-4, rtol=1e-3)
 
 
+def test_any_number_of_channels_with_gradients():
+    """Materials composite RGB plus a relief and an alpha channel in one pass: each
+    channel is the 3-channel picture of that channel's colours, and gradients hold."""
+    s = StrokeSet.random(5, seed=6)
+    s.widths *= 2.0
+    s.opacity.clamp_(max=0.9)
+    h = w = 12
+    colors = torch.rand(5, 5, dtype=torch.float64)
+    bg = torch.rand(5, h, w, dtype=torch.float64)
+    five = render_stroke_params(s.points.double(), s.widths.double(), colors, s.opacity.double(), s.canvas, h, w, bg)
+    for c in range(5):
+        three = render_stroke_params(s.points.double(), s.widths.double(), colors[:, [c] * 3], s.opacity.double(),
+                                     s.canvas, h, w, bg[[c] * 3])
+        assert torch.allclose(five[c], three[0], atol=1e-12)
+    args = [t.double().clone().requires_grad_() for t in (s.points, s.widths)] + [colors.requires_grad_()]
+    f = lambda p, wd, c: render_stroke_params(p, wd, c, s.opacity.double(), s.canvas, h, w, bg, tile=4)  # noqa: E731
+    assert torch.autograd.gradcheck(f, args, eps=1e-6, atol=1e-4, rtol=1e-3)
+
+
 def test_opaque_strokes_get_opacity_gradients():
     """An opacity of 1 must still learn that lowering it reveals what is below."""
     s = StrokeSet.random(2, seed=2)

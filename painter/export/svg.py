@@ -227,7 +227,7 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
     a, b, ra, rb, seg_stroke = stroke_segments(st.points, st.widths)
     seg = torch.cat([a, b, ra[:, None], rb[:, None]], 1).tolist()
     first = torch.searchsorted(seg_stroke, torch.arange(len(st) + 1)).tolist()
-    reused = finish.lines is not None
+    reused = [False] * len(st) if finish.bodies is None else (finish.bodies > 0).tolist()  # shown again by a <use>
     marks = [False] * len(st) if finish.marks is None else finish.marks.tolist()
     owners = finish.paint_owner.tolist()
     if any(marks):
@@ -256,7 +256,7 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
             el, kind = _stroke(dwg, st, i, seg[first[i]:first[i + 1]], delay, finish)
             kinds.append(kind)
             color = _hex(st.colors[i].tolist())
-            if el is not None and reused:  # colour from a group, so that a <use> can paint the stroke grey
+            if el is not None and reused[i]:  # colour from a group, so that a <use> can paint the stroke grey
                 el.attribs["id"] = f"s{i}"
                 group.add(dwg.g(**{kind: color})).add(el)
             elif el is not None:
@@ -308,9 +308,8 @@ def _write_relief(dwg: svgwrite.Drawing, finish, kinds: list[str], slot: float) 
     j = 0  # the next ridge
     for i in range(len(bodies)):
         show = {"class_": "s", "style": f"animation-delay:{i * slot:.4f}s"} if slot else {}
-        grey = "#" + f"{bodies[i]:x}" * 3
-        dwg_use = dwg.use(f"#s{i}", **{kinds[i]: grey}, **show)
-        relief.add(dwg_use)
+        if bodies[i]:  # 0: hidden, no relief
+            relief.add(dwg.use(f"#s{i}", **{kinds[i]: "#" + f"{bodies[i]:x}" * 3}, **show))
         first = j
         while j < len(owner) and owner[j] == i:
             j += 1

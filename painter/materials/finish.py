@@ -24,7 +24,7 @@ class Finish:
     marks: torch.Tensor | None = None  # [len(paint)] rows that are marks (dry-brush gaps), not strokes
     paint_filter: Filter | None = None
     per_layer: bool = False  # the paint filter works on each layer (else on the whole painting)
-    bodies: torch.Tensor | None = None  # relief: [N] grey height of each stroke's body (in 1/15ths)
+    bodies: torch.Tensor | None = None  # relief: [N] grey height of each stroke's body (in 1/15ths; 0: none)
     lines: StrokeSet | None = None  # relief: bristle ridges, quadratics through whole pixels
     lines_owner: torch.Tensor | None = None
     relief_filter: Filter | None = None
@@ -71,40 +71,27 @@ def _over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
     return rgba[:3] + img * (1.0 - rgba[3:])
 
 
-#: oil paintings whose strokes are all at least this opaque are drawn with their relief
-#: in one pass: a ridge then changes the colour under it by at most (1 - this) / 2 of
-#: the difference to what the stroke covers (the SVG draws ridges in the relief only)
-ONE_PASS_OPACITY = 0.9
-
-
 def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
-    """The painting with its relief, as strokes in paint order: each stroke, then its
-    ridges (in the stroke's own colour, so the painting barely changes), and [N,5]
-    colours that draw, besides RGB, the relief group: each stroke's body in its grey,
-    its ridges in white, and the group's alpha."""
-    body = f.paint[: len(f.bodies)]
-    grey = f.bodies.to(torch.float32) / 15.0
-    ridge = replace(f.lines, colors=body.colors[f.lines_owner])
-    owner = torch.cat([torch.arange(len(body)), f.lines_owner])
-    is_ridge = torch.cat([torch.zeros(len(body), dtype=torch.bool), torch.ones(len(ridge), dtype=torch.bool)])
+    """Oil's relief group as strokes in paint order: each stroke that has a body,
+    then its ridges; and [M,2] their colours: the height (the body's grey, the
+    ridges white) and 1 (the group's alpha)."""
+    has_body = f.bodies > 0
+    body = f.paint[: len(f.bodies)][has_body]
+    owner = torch.cat([torch.arange(len(f.bodies))[has_body], f.lines_owner])
+    is_ridge = torch.cat([torch.zeros(len(body), dtype=torch.bool), torch.ones(len(f.lines), dtype=torch.bool)])
     order = after_owner(owner, is_ridge)
-    height = torch.cat([grey, torch.ones(len(ridge))])[:, None]
-    colors = torch.cat([torch.cat([body.colors, ridge.colors]), height, torch.ones_like(height)], 1)
-    return StrokeSet.cat([body, ridge])[order], colors[order]
+    height = torch.cat([f.bodies[has_body].to(torch.float32) / 15.0, torch.ones(len(f.lines))])[:, None]
+    return StrokeSet.cat([body, f.lines])[order], torch.cat([height, torch.ones_like(height)], 1)[order]
 
 
 def draw(f: Finish, background: torch.Tensor) -> torch.Tensor:
     """The finished picture [3,H,W] over ``background`` [3,H,W] (the paper or ground)."""
     with torch.no_grad():
         img = background.to(torch.float32)
-        if f.lines is not None:  # oil: the painting and its relief group
+        if f.lines is not None:  # oil: the painting, then its relief group
+            img = _render(f.paint, img)
             strokes, colors = relief_strokes(f)
-            if bool((f.paint.opacity >= ONE_PASS_OPACITY).all()):  # in one pass
-                both = _render(strokes, torch.cat([img, torch.zeros(2, f.height, f.width)]), colors)
-                img, relief = both[:3], both[3:]
-            else:
-                img = _render(f.paint, img)
-                relief = _render(strokes, torch.zeros(2, f.height, f.width), colors[:, 3:])
+            relief = _render(strokes, torch.zeros(2, f.height, f.width), colors)  # premultiplied height, alpha
             img = _over(f.relief_filter.apply(torch.cat([relief[:1].expand(3, -1, -1), relief[1:]])), img)
         elif f.paint_filter is None:
             img = _render(f.paint, img)

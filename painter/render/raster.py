@@ -243,7 +243,7 @@ class _Over(torch.autograd.Function):
         col, opa = colors[gs].t().unsqueeze(1), opacity[gs]  # [3, 1, G], [G]
         bg_dot = (bg_tiles * grad_out).sum(0) * trans  # [TT, tiles]
         g_cov = torch.empty_like(coverage) if ctx.needs_input_grad[0] else None
-        g_col = colors.new_zeros((3, gs.shape[0]))
+        g_col = colors.new_zeros((colors.shape[1], gs.shape[0]))
         g_op = opacity.new_zeros(gs.shape[0])
         for rows in _chunks(coverage.shape[0], CHUNK_PIXELS):
             g_grp = grad_out[:, rows][:, :, gt]  # [3, P, G]: the gradient at each group's tile
