@@ -34,18 +34,16 @@ def texture(img: torch.Tensor) -> float:
     return float(np.abs(4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:]).mean())
 
 
-def finished(strokes, colors, opacity, finish_, background) -> torch.Tensor:
+def finished(colors, opacity, finish_, background) -> torch.Tensor:
     """The watercolor finish, differentiable in ``colors`` and ``opacity``."""
-    from painter.materials.finish import _over
-    from painter.render import render_stroke_params
+    from dataclasses import replace
+
+    from painter.materials.finish import filtered, over
 
     img = background
-    p = finish_.paint
+    p = replace(finish_.paint, colors=colors, opacity=opacity)
     for g in finish_.layer_runs():
-        rgba = render_stroke_params(p.points[g], p.widths[g], torch.cat([colors[g], torch.ones_like(colors[g][:, :1])], 1),
-                                    opacity[g], p.canvas, finish_.height, finish_.width,
-                                    torch.zeros(4, finish_.height, finish_.width))
-        img = _over(finish_.paint_filter.apply(rgba), img)
+        img = over(filtered(finish_.paint_filter, finish_.height, finish_.width, p[g]), img)
     return img
 
 
@@ -78,7 +76,7 @@ def main() -> None:
                 p = f.paint
                 img = render_stroke_params(p.points, p.widths, colors, op, p.canvas, h, w, bg)
             else:
-                img = finished(f.paint, colors, op, f, bg)
+                img = finished(colors, op, f, bg)
             loss = torch.nn.functional.mse_loss(img, r.target)
             loss.backward()
             opt.step()

@@ -86,14 +86,20 @@ class _Element:
 
 @dataclass(frozen=True)
 class Filter:
+    """Filter primitives over a canvas and ``margin`` pixels around it: strokes run
+    past the canvas's edges, and a blur or a relief near an edge must see them
+    (renderers disagree about what lies beyond a filter's region)."""
     id: str
     primitives: tuple[Primitive, ...]
+    margin: int = 0
 
     def element(self, width: int, height: int) -> _Element:
         """The ``<filter>`` element (for svgwrite's ``defs.add``) over a canvas of
-        ``width`` x ``height`` user units."""
-        root = ET.Element("filter", {"id": self.id, "x": "0", "y": "0", "width": str(width), "height": str(height),
-                                     "filterUnits": "userSpaceOnUse", "color-interpolation-filters": "sRGB"})
+        ``width`` x ``height`` user units and the margin around it."""
+        m = self.margin
+        root = ET.Element("filter", {"id": self.id, "x": str(-m), "y": str(-m), "width": str(width + 2 * m),
+                                     "height": str(height + 2 * m), "filterUnits": "userSpaceOnUse",
+                                     "color-interpolation-filters": "sRGB"})
 
         def add(parent: ET.Element, p: Primitive) -> None:
             el = ET.SubElement(parent, p.tag, dict(p.attrs))
@@ -105,28 +111,31 @@ class Filter:
         return _Element(root)
 
     def apply(self, source: torch.Tensor) -> torch.Tensor:
-        """The filter's result for the premultiplied [4,H,W] ``source`` (the
-        group's own picture over transparency)."""
+        """The filter's result for the premultiplied [4,H+2m,W+2m] ``source`` (the
+        group's own picture over transparency, the margin ``m`` around the canvas
+        included), of the same size."""
         results = {"SourceGraphic": source, "SourceAlpha": torch.cat([torch.zeros_like(source[:3]), source[3:]])}
         prev = "SourceGraphic"
+        origin = (NOISE_ORIGIN[0] - self.margin, NOISE_ORIGIN[1] - self.margin)
         for i, p in enumerate(self.primitives):
             def get(name: str | None) -> torch.Tensor:
                 return results[prev if name is None else name]
 
-            out = _evaluate(p, get, source, alpha_only=_alpha_only(self.primitives, i))
+            out = _evaluate(p, get, source, _alpha_only(self.primitives, i), origin)
             prev = p.get("result") or f"_{i}"
             results[prev] = out
         return results[prev]
 
 
-def _evaluate(p: Primitive, get, source: torch.Tensor, alpha_only: bool) -> torch.Tensor:
-    """One primitive in torch; ``get(name)`` returns an input by name."""
+def _evaluate(p: Primitive, get, source: torch.Tensor, alpha_only: bool, origin: tuple[float, float]) -> torch.Tensor:
+    """One primitive in torch; ``get(name)`` returns an input by name; ``origin``:
+    the user-space point where the noise of the top-left pixel is sampled."""
     _, h, w = source.shape
     if p.tag == "feTurbulence":
         fx, *fy = p.numbers("baseFrequency")
         channels = (3,) if alpha_only else (0, 1, 2, 3)
         noise = _noise(h, w, (fx, fy[0] if fy else fx), int(p.number("numOctaves", 1)), int(p.number("seed")),
-                       p.get("type") == "fractalNoise", str(source.device), channels, NOISE_ORIGIN).to(source.dtype)
+                       p.get("type") == "fractalNoise", str(source.device), channels, origin).to(source.dtype)
         if alpha_only:
             return torch.cat([torch.zeros_like(noise).expand(3, h, w), noise])
         return torch.cat([noise[:3] * noise[3:], noise[3:]])

@@ -72,23 +72,26 @@ def _tables(seed: int) -> tuple[tuple[int, ...], tuple[tuple[tuple[float, float]
 
 
 def _noise2(lattice: torch.Tensor, grad: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The specification's ``noise2`` at the points ``(x, y)`` (float64 tensors of one
-    shape) for the channels of ``grad`` ([C, 2 * 256 + 2, 2]) at once: [C, *shape].
-    The lattice cells and weights are the same for every channel; only the
-    gradients differ. No tile stitching."""
+    """The specification's ``noise2`` on the grid of points ``(x[j], y[i])`` (``x``
+    [W] and ``y`` [H], float64) for the channels of ``grad`` ([C, 2 * 256 + 2, 2])
+    at once: [C,H,W] float32. Lattice cells and fractions are found per row and per
+    column in float64 (exact cells), the weighted gradients summed in float32; the
+    cells and weights are the same for every channel. No tile stitching."""
     tx, ty = x + _PERLIN_N, y + _PERLIN_N
     bx0, by0 = tx.trunc(), ty.trunc()
     rx0, ry0 = tx - bx0, ty - by0
+    sx = (rx0 * rx0 * (3.0 - 2.0 * rx0)).float().view(1, 1, -1)
+    sy = (ry0 * ry0 * (3.0 - 2.0 * ry0)).float().view(1, -1, 1)
+    rx0, ry0 = rx0.float().view(1, 1, -1), ry0.float().view(1, -1, 1)
     rx1, ry1 = rx0 - 1.0, ry0 - 1.0
     bx0, by0 = bx0.long(), by0.long()
     bx1, by1 = (bx0 + 1) & _BM, (by0 + 1) & _BM
-    bx0, by0 = bx0 & _BM, by0 & _BM
-    i, j = lattice[bx0], lattice[bx1]
-    b00, b10, b01, b11 = lattice[i + by0], lattice[j + by0], lattice[i + by1], lattice[j + by1]
-    sx = rx0 * rx0 * (3.0 - 2.0 * rx0)
-    sy = ry0 * ry0 * (3.0 - 2.0 * ry0)
+    bx0, by0 = (bx0 & _BM)[:, None].T, (by0 & _BM)[:, None]
+    i, j = lattice[bx0], lattice[bx1][None]  # [1,W] each
+    by1 = by1[:, None]
+    b00, b10, b01, b11 = lattice[i + by0], lattice[j + by0], lattice[i + by1], lattice[j + by1]  # [H,W]
 
-    gx, gy = grad[..., 0].contiguous(), grad[..., 1].contiguous()  # [C, 2 * 256 + 2] each
+    gx, gy = grad[..., 0].float().contiguous(), grad[..., 1].float().contiguous()  # [C, 2 * 256 + 2] each
 
     def dot(b: torch.Tensor, rx: torch.Tensor, ry: torch.Tensor) -> torch.Tensor:
         return rx * gx[:, b] + ry * gy[:, b]
@@ -114,14 +117,13 @@ def turbulence(height: int, width: int, base_frequency: float | tuple[float, flo
     lattice_t, grad_t = _tables(int(seed))
     lattice = torch.tensor(lattice_t, dtype=torch.long, device=device)
     grad = torch.tensor([grad_t[c] for c in channels], dtype=torch.float64, device=device)
-    ys = torch.arange(height, dtype=torch.float64, device=device) + origin[1]
-    xs = torch.arange(width, dtype=torch.float64, device=device) + origin[0]
-    y, x = torch.meshgrid(ys, xs, indexing="ij")
-    out = torch.zeros(len(channels), height, width, dtype=torch.float64, device=device)
+    y = torch.arange(height, dtype=torch.float64, device=device) + origin[1]
+    x = torch.arange(width, dtype=torch.float64, device=device) + origin[0]
+    out = torch.zeros(len(channels), height, width, device=device)
     vx, vy, ratio = x * fx, y * fy, 1.0
     for _ in range(max(0, int(octaves))):
         n = _noise2(lattice, grad, vx, vy)
         out += (n if fractal else n.abs()) / ratio
         vx, vy, ratio = vx * 2, vy * 2, ratio * 2
     out = (out + 1) / 2 if fractal else out
-    return out.clamp(0.0, 1.0).float()
+    return out.clamp(0.0, 1.0)

@@ -7,7 +7,7 @@ import torch
 
 from ..defaults import FORMATS, check_output_path
 from ..io import fit_background, save_png
-from ..materials import build, draw as draw_finish, resolve
+from ..materials import build, describe, draw as draw_finish, resolve
 from ..paths import PathSet
 from ..render import render
 from ..render.raster import background_image
@@ -26,12 +26,14 @@ def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = No
     ``image``: an already rendered [3,H,W] picture of that size to save as PNG (flat).
     ``material``: what the strokes are made of (a name such as ``"oil"``, or a
     :class:`painter.materials.Material`; default: the painting's own, which its style
-    gave it, else flat), in the PNG, the SVG and every frame of an animation. The
-    stroke file (JSON) records it.
+    gave it, else flat), in the PNG, the SVG and every frame of an animation; a
+    stroke file (JSON) records the one given. Traced art is always flat.
     """
     ext = check_output_path(path)
-    material = resolve(material, strokes)
+    given, material = material, resolve(material, strokes)
     if ext == ".json":
+        if given is not None and isinstance(strokes, StrokeSet):
+            strokes = strokes._replace(meta={**strokes.meta, "material": describe(material)})
         strokes.save(path)
     elif ext == ".svg":
         save_svg(strokes, path, size, background, material=material)

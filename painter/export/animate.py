@@ -19,11 +19,11 @@ import torch
 from PIL import Image
 
 from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
+from ..materials import build, draw, resolve
 from ..paths import PathSet
 from ..render import render
-from ..strokes import StrokeSet
-from ..materials import build, draw, resolve
 from ..render.raster import background_image
+from ..strokes import StrokeSet
 from .svg import export_size
 
 DEFAULT_FPS = 12

@@ -12,6 +12,13 @@ StrokeSet: one editable ``<path>`` per stroke, in paint order, grouped by layer
   (render/geometry.py), so resvg, browsers and Inkscape show the same picture as
   ``painter.render``.
 
+A material (:mod:`painter.materials`) adds its filters to ``<defs>`` (on the layer
+groups, or on a group ``paint`` around them), oil's group ``relief`` after the
+painting (a ``<use>`` of each stroke that shows, painted in the grey of its height,
+and a path of its ridges, class ``r``), ink's dry-brush gaps (a path of class ``g``
+after each broad stroke) and a ``paper`` rect on top. Marks are quadratics through
+whole pixels, written ``M x y q dx dy dx dy``.
+
 PathSet: one filled ``<path>`` per compound path, in paint order, in one Inkscape
 layer ``paths``: all its subpaths in one ``d`` (``M p0 C p1 p2 p3 ... Z`` each, with
 an ``L`` where a curve does not start where the previous one ended), its
@@ -26,10 +33,10 @@ import numpy as np
 import svgwrite
 import torch
 
-from ..io import atomic_write_bytes, fit_background, to_uint8
-from ..paths import FILL_RULES, PathSet
 from ..bristles import to_quadratic
+from ..io import atomic_write_bytes, fit_background, to_uint8
 from ..materials import build, resolve
+from ..paths import FILL_RULES, PathSet
 from ..render.geometry import stroke_segments, to_pixels
 from ..strokes import StrokeSet
 

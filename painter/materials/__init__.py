@@ -155,4 +155,13 @@ def build(strokes: StrokeSet, mat: Material, height: int, width: int) -> Finish:
         finish = replace(finish, paint_filter=recipes.mask("print-mottle", mat, unit, 0.08, 2, 0.06))
     if mat.paper > 0:
         finish = replace(finish, paper=recipes.paper(mat, unit))
-    return finish
+    return _one_margin(finish)
+
+
+def _one_margin(finish: Finish) -> Finish:
+    """Every filter of ``finish`` over the widest margin any of them needs: their
+    noises are then sampled over the same region, and computed once."""
+    names = ("paint_filter", "relief_filter", "paper")
+    margin = max((getattr(finish, n).margin for n in names if getattr(finish, n) is not None), default=0)
+    return replace(finish, **{n: replace(getattr(finish, n), margin=margin)
+                              for n in names if getattr(finish, n) is not None})

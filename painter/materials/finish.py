@@ -52,22 +52,33 @@ def after_owner(owner: torch.Tensor, mark: torch.Tensor) -> torch.Tensor:
     return torch.argsort(owner * 2 + mark.long(), stable=True)
 
 
-def _render(strokes: StrokeSet, background: torch.Tensor, colors: torch.Tensor | None = None) -> torch.Tensor:
-    """``strokes`` drawn over ``background`` [C,H,W] in ``colors`` [N,C] (default:
-    their own): the renderer composites any number of channels."""
+def _render(strokes: StrokeSet, background: torch.Tensor) -> torch.Tensor:
+    """``strokes`` drawn over ``background`` [3,H,W]."""
     h, w = background.shape[1:]
-    colors = strokes.colors if colors is None else colors
-    return render_stroke_params(strokes.points, strokes.widths, colors, strokes.opacity, strokes.canvas,
+    return render_stroke_params(strokes.points, strokes.widths, strokes.colors, strokes.opacity, strokes.canvas,
                                 h, w, background)
 
 
-def _rgba(strokes: StrokeSet, height: int, width: int) -> torch.Tensor:
-    """[4,H,W] the strokes drawn over transparency, colour premultiplied."""
-    colors = torch.cat([strokes.colors, torch.ones_like(strokes.colors[:, :1])], 1)
-    return _render(strokes, torch.zeros(4, height, width), colors)
+def filtered(flt: Filter, height: int, width: int, strokes: StrokeSet | None = None,
+              colors: torch.Tensor | None = None) -> torch.Tensor:
+    """[4,H,W] ``flt`` applied to ``strokes`` drawn over transparency (RGBA,
+    premultiplied; ``colors`` [N,2]: a grey and an alpha, the grey standing for RGB;
+    no strokes: a transparent source), over the canvas and the filter's margin, the
+    canvas cut out of the result."""
+    m = flt.margin
+    size = (height + 2 * m, width + 2 * m)
+    if strokes is None:
+        source = torch.zeros(4, *size)
+    else:
+        colors = torch.cat([strokes.colors, torch.ones_like(strokes.colors[:, :1])], 1) if colors is None else colors
+        source = render_stroke_params(strokes.points, strokes.widths, colors, strokes.opacity, strokes.canvas,
+                                      height, width, torch.zeros(colors.shape[1], *size), origin=(-m, -m))
+        if colors.shape[1] == 2:
+            source = torch.cat([source[:1].expand(3, -1, -1), source[1:]])
+    return flt.apply(source)[:, m:m + height, m:m + width]
 
 
-def _over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
+def over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
     return rgba[:3] + img * (1.0 - rgba[3:])
 
 
@@ -88,17 +99,13 @@ def draw(f: Finish, background: torch.Tensor) -> torch.Tensor:
     """The finished picture [3,H,W] over ``background`` [3,H,W] (the paper or ground)."""
     with torch.no_grad():
         img = background.to(torch.float32)
-        if f.lines is not None:  # oil: the painting, then its relief group
-            img = _render(f.paint, img)
-            strokes, colors = relief_strokes(f)
-            relief = _render(strokes, torch.zeros(2, f.height, f.width), colors)  # premultiplied height, alpha
-            img = _over(f.relief_filter.apply(torch.cat([relief[:1].expand(3, -1, -1), relief[1:]])), img)
-        elif f.paint_filter is None:
+        if f.paint_filter is None:
             img = _render(f.paint, img)
         else:
-            groups = f.layer_runs() if f.per_layer else [slice(None)]
-            for g in groups:
-                img = _over(f.paint_filter.apply(_rgba(f.paint[g], f.height, f.width)), img)
+            for g in f.layer_runs() if f.per_layer else [slice(None)]:
+                img = over(filtered(f.paint_filter, f.height, f.width, f.paint[g]), img)
+        if f.lines is not None:  # oil: the relief group, its height a grey
+            img = over(filtered(f.relief_filter, f.height, f.width, *relief_strokes(f)), img)
         if f.paper is not None:
-            img = _over(f.paper.apply(torch.zeros(4, f.height, f.width)), img)
+            img = over(filtered(f.paper, f.height, f.width), img)
         return img.clamp(0.0, 1.0)

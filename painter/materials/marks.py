@@ -15,7 +15,7 @@ from ..filtergraph import Filter, prim
 from ..render import visible_area
 from ..strokes import StrokeSet
 from .finish import Finish, after_owner
-from .recipes import lit, soften
+from .recipes import lit, reach, soften
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Material
@@ -67,7 +67,7 @@ def oil(finish: Finish, mat: Material, unit: float, size_unit: float, gen: torch
         prim("feColorMatrix", in_="SourceGraphic", type="matrix", values=[0] * 15 + [1, 0, 0, 0, 0], result="paint"),
         soften("paint", OIL_SOFTEN * size_unit, "height"),
         *lit("height", mat, OIL_SURFACE * size_unit * mat.strength, OIL_SHADE, OIL_SHINE, OIL_ELEVATION),
-    ))
+    ), margin=reach(max(2.0, OIL_SOFTEN * size_unit)))
     return replace(finish, bodies=bodies, lines=lines, lines_owner=owner, relief_filter=relief)
 
 

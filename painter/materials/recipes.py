@@ -2,9 +2,10 @@
 sized for the picture (``unit``: its longer side over 1024 px, times the material's
 ``scale``).
 
-    soften  a small blur (rounds oil's paint)
+    soften  a small blur (rounds oil's paint); reach: the margin a blur needs
     lit     light and shade of a height map, laid over what is below
     grain   the paper's grain (a fractal noise), and paper: it lit
+    thin    an alpha that thins where a noise is high
     mask    paint seen through a noise (ink's density, print's mottle)
     tooth   graphite on the paper's tooth
     wash    watercolor on one layer: pooled edges, granulation
@@ -21,8 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def soften(source: str, sigma: float, result: str):
-    """A blur of about ``sigma`` px: a Gaussian from 2 px on (resvg draws smaller ones
-    another way), a 5 x 5 or 3 x 3 binomial kernel below (exact in every renderer)."""
+    """A blur of about ``sigma`` px (at most ``max(2, sigma)``): a Gaussian from 2 px
+    on (resvg draws smaller ones another way), a 5 x 5 or 3 x 3 binomial kernel below
+    (exact in every renderer)."""
     if sigma >= 2.0:
         return prim("feGaussianBlur", in_=source, stdDeviation=sigma, result=result)
     row = [1, 4, 6, 4, 1] if sigma >= 0.85 else [1, 2, 1]
@@ -63,9 +65,24 @@ def grain(mat: Material, unit: float, result: str = "grain"):
 NOISE_LOW, NOISE_SPAN = 0.35, 0.3
 
 
+def thin(noise: str, k: float, result: str):
+    """An alpha that thins where the noise (the alpha of ``noise``) is high: ``1 - k
+    (noise - NOISE_LOW)``, clamped; through it (``in``), paint loses up to about
+    ``k * NOISE_SPAN`` of its density."""
+    return prim("feColorMatrix", in_=noise, type="matrix", values=[0] * 15 + [0, 0, 0, -k, 1 + k * NOISE_LOW],
+                result=result)
+
+
+def reach(sigma: float) -> int:
+    """The margin a filter that blurs by ``sigma`` px (and lights the result) needs
+    beyond the canvas."""
+    return math.ceil(3 * sigma) + 2
+
+
 def paper(mat: Material, unit: float) -> Filter:
+    """The paper's grain lit from ``mat.light``, over the whole picture."""
     return Filter("paper-grain", (grain(mat, unit), *lit("grain", mat, PAPER_SURFACE * unit * mat.paper, 0.6, 0.4,
-                                                        PAPER_ELEVATION)))
+                                                        PAPER_ELEVATION)), margin=reach(0))
 
 
 def mask(ident: str, mat: Material, unit: float, frequency: float, octaves: int, depth: float) -> Filter:
@@ -75,8 +92,7 @@ def mask(ident: str, mat: Material, unit: float, frequency: float, octaves: int,
     return Filter(ident, (
         prim("feTurbulence", type="fractalNoise", baseFrequency=frequency / unit, numOctaves=octaves,
              seed=mat.seed + 2, result="n"),
-        prim("feColorMatrix", in_="n", type="matrix", values=[0] * 15 + [0, 0, 0, -k, 1 + k * NOISE_LOW],
-             result="density"),
+        thin("n", k, "density"),
         prim("feComposite", in_="SourceGraphic", in2="density", operator="in"),
     ))
 
@@ -111,8 +127,7 @@ def wash(mat: Material, unit: float) -> Filter:
              values=[WASH_DARK, 0, 0, 0, 0, 0, WASH_DARK, 0, 0, 0, 0, 0, WASH_DARK, 0, 0, 0, 0, 0, 0, 1]),
         prim("feComposite", in_="dark", in2="rim", operator="in", result="pool"),
         grain(mat, unit),
-        prim("feColorMatrix", in_="grain", type="matrix",
-             values=[0] * 15 + [0, 0, 0, -g, 1 + g * NOISE_LOW], result="settle"),
+        thin("grain", g, "settle"),
         prim("feComposite", in_="SourceGraphic", in2="settle", operator="in", result="wash"),
         prim("feMerge", prim("feMergeNode", in_="wash"), prim("feMergeNode", in_="pool")),
-    ))
+    ), margin=reach(edge))
