@@ -147,7 +147,7 @@ def build(strokes: StrokeSet, mat: Material, height: int, width: int) -> Finish:
     elif mat.name == "watercolor":
         finish = replace(finish, paint_filter=recipes.wash(mat, unit), per_layer=True)
     elif mat.name == "ink":
-        density = recipes.mask("ink-density", mat, unit, 0.02, 2, 0.35)
+        density = recipes.mask("ink-density", mat, unit, 0.03, 2, 0.22)
         finish = replace(marks.dry_brush(finish, mat, unit, gen), paint_filter=density)
     elif mat.name == "graphite":
         finish = replace(finish, paint_filter=recipes.tooth(mat, unit))
