@@ -54,8 +54,8 @@ MUTANTS = [
            "    return winding != 0\n",
            ("tests/test_paths.py",)),
     Mutant("last stroke dropped from SVG export", "painter/export/svg.py",
-           "    for i in range(len(st)):\n        lay = int(st.layer[i])\n",
-           "    for i in range(len(st) - 1):\n        lay = int(st.layer[i])\n",
+           "    while i < len(st):\n        end = i + 1\n",
+           "    while i < len(st) - 1:\n        end = i + 1\n",
            ("tests/test_svg.py",)),
     Mutant("--background ignored by render", "painter/cli.py",
            "    bg = _parse_background(background)\n    strokes = _load_art(strokes_file).to(",
@@ -101,6 +101,14 @@ MUTANTS = [
            "    torch.manual_seed(seed)\n    gen = torch.Generator().manual_seed(seed)\n",
            "    torch.manual_seed(0)\n    gen = torch.Generator().manual_seed(0)\n",
            ("tests/test_cli_options.py", "-k", "seed")),
+    Mutant("bristle ridges offset along the stroke, not across it", "painter/bristles.py",
+           "    return torch.stack([-use[..., 1], use[..., 0]], -1)\n",
+           "    return use\n",
+           ("tests/test_materials.py", "-k", "bristle")),
+    Mutant("a material's paint filter left out of the PNG", "painter/materials/finish.py",
+           "                img = over(filtered(f.paint_filter, f.height, f.width, f.paint[g]), img)\n",
+           "                img = _render(f.paint[g], img)\n",
+           ("tests/test_materials.py", "-k", "adds_texture")),
 ]
 
 

@@ -99,8 +99,10 @@ def test_visible_area_finds_strokes_hidden_under_later_ones():
 @pytest.mark.parametrize("style, name", [("van_gogh", "oil"), ("watercolor", "watercolor")])
 def test_material_svg_matches_painter_png_and_adds_texture(style, name, tmp_path_factory):
     """The issue's first bar on a small painting: the SVG is pure vector with its
-    material as filters, resvg's drawing matches painter's PNG at >= 30 dB, and the
-    material at least half again the texture (mean |Laplacian|) of flat strokes."""
+    material as filters, resvg's drawing matches painter's PNG (the issue asks 30 dB;
+    painter draws within 40 to 48 dB of resvg, and 38 catches a primitive left out
+    of either), and the material at least half again the texture (mean |Laplacian|)
+    of flat strokes."""
     s = painted(style, tmp_path_factory)
     assert resolve(None, s).name == name  # the style gave it
     h, w = 768, 768
@@ -108,7 +110,7 @@ def test_material_svg_matches_painter_png_and_adds_texture(style, name, tmp_path
     assert "<filter" in svg and "<image" not in svg and "base64" not in svg
     ours = to_uint8(draw(s, h, w))
     theirs = resvg_render(svg)
-    assert psnr_np(ours, theirs) >= 30
+    assert psnr_np(ours, theirs) >= 38
     flat = to_uint8(draw(s, h, w, material="flat"))
     assert texture(ours) >= 1.5 * texture(flat), (texture(ours), texture(flat))
 
@@ -120,7 +122,7 @@ def test_every_preset_material_matches_resvg(style, name, tmp_path_factory):
     s = painted(style, tmp_path_factory)
     assert resolve(None, s).name == name
     svg = to_svg(s, 320, 320)
-    assert psnr_np(to_uint8(draw(s, 320, 320)), resvg_render(svg)) >= 30
+    assert psnr_np(to_uint8(draw(s, 320, 320)), resvg_render(svg)) >= 36
 
 
 def test_oil_svg_stays_small(tmp_path_factory):
