@@ -11,8 +11,8 @@ is supported:
     feColorMatrix       feComposite (over, in, out, arithmetic)
     feComponentTransfer feMerge   feConvolveMatrix (square, edgeMode="none")
 
-Every filter covers the whole canvas in user space (pixels of the exported picture)
-and works in sRGB (``color-interpolation-filters="sRGB"``). Images are [4,H,W]
+Every filter covers the whole canvas and a margin around it, in user space (pixels
+of the exported picture), and works in sRGB (``color-interpolation-filters="sRGB"``). Images are [4,H,W]
 tensors with premultiplied colour, as filters keep them.
 """
 from __future__ import annotations
