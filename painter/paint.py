@@ -43,10 +43,10 @@ from .imageops import gaussian_blur, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
 from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss
+from .materials import describe
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
-from .materials import describe
 from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style

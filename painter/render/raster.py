@@ -38,8 +38,9 @@ def rasterize(bins: Bins, a, b, ra, rb) -> torch.Tensor:
 def composite(bins: Bins, coverage, colors, opacity, bg_tiles) -> torch.Tensor:
     """Composite groups over the background, tile by tile.
 
-    ``coverage``: [T*T, G]; ``colors`` [N,3] and ``opacity`` [N] per stroke;
-    ``bg_tiles``: [3, T*T, tiles]. Returns [3, T*T, tiles].
+    ``coverage``: [T*T, G]; ``colors`` [N,C] and ``opacity`` [N] per stroke;
+    ``bg_tiles``: [C, T*T, tiles]. Returns [C, T*T, tiles]. Any number of channels
+    C (RGB; materials add a height and an alpha).
     """
     return _Over.apply(coverage, colors, opacity, bg_tiles, bins)
 
@@ -240,13 +241,13 @@ class _Over(torch.autograd.Function):
         coverage, colors, opacity, bg_tiles, alpha, trans_after, trans = ctx.saved_tensors
         bins: Bins = ctx.bins
         gs, gt = bins.group_stroke, bins.group_tile
-        col, opa = colors[gs].t().unsqueeze(1), opacity[gs]  # [3, 1, G], [G]
+        col, opa = colors[gs].t().unsqueeze(1), opacity[gs]  # [C, 1, G], [G]
         bg_dot = (bg_tiles * grad_out).sum(0) * trans  # [TT, tiles]
         g_cov = torch.empty_like(coverage) if ctx.needs_input_grad[0] else None
         g_col = colors.new_zeros((colors.shape[1], gs.shape[0]))
         g_op = opacity.new_zeros(gs.shape[0])
         for rows in _chunks(coverage.shape[0], CHUNK_PIXELS):
-            g_grp = grad_out[:, rows][:, :, gt]  # [3, P, G]: the gradient at each group's tile
+            g_grp = grad_out[:, rows][:, :, gt]  # [C, P, G]: the gradient at each group's tile
             e = (g_grp * col).sum(0)  # [P, G]
             w = alpha[rows] * trans_after[rows]
             below = (_exclusive_in_tile(w * e, bins) + bg_dot[rows][:, gt].double()).to(alpha.dtype)
@@ -262,7 +263,7 @@ class _Over(torch.autograd.Function):
 
 
 def _sum_per_tile(x: torch.Tensor, group_tile: torch.Tensor, tiles: int) -> torch.Tensor:
-    """[G, 3, T*T] per-group colours summed into their tiles: [3, T*T, tiles] (rows
+    """[G, C, T*T] per-group colours summed into their tiles: [C, T*T, tiles] (rows
     added along the first axis, the fast way round for index_add_)."""
     out = x.new_zeros((tiles,) + x.shape[1:]).index_add_(0, group_tile, x)
     return out.permute(1, 2, 0).contiguous()
@@ -295,7 +296,7 @@ def draw_in_bands(draw, background: torch.Tensor, band: int) -> torch.Tensor:
 
 
 def image_to_tiles(img: torch.Tensor, tile: int, tiles_y: int, tiles_x: int) -> torch.Tensor:
-    """[3,H,W] -> [3, T*T, tiles] (zero padded)."""
+    """[C,H,W] -> [C, T*T, tiles] (zero padded)."""
     c, h, w = img.shape
     img = torch.nn.functional.pad(img, (0, tiles_x * tile - w, 0, tiles_y * tile - h))
     x = img.reshape(c, tiles_y, tile, tiles_x, tile).permute(0, 2, 4, 1, 3)
@@ -303,7 +304,7 @@ def image_to_tiles(img: torch.Tensor, tile: int, tiles_y: int, tiles_x: int) -> 
 
 
 def tiles_to_image(tiles: torch.Tensor, tile: int, tiles_y: int, tiles_x: int, h: int, w: int) -> torch.Tensor:
-    """[3, T*T, tiles] -> [3,H,W]."""
+    """[C, T*T, tiles] -> [C,H,W]."""
     c = tiles.shape[0]
     x = tiles.reshape(c, tile, tile, tiles_y, tiles_x).permute(0, 3, 1, 4, 2)
     return x.reshape(c, tiles_y * tile, tiles_x * tile)[:, :h, :w]
