@@ -1,0 +1,90 @@
+"""Weight-free texture statistics: style without downloaded weights.
+
+A fixed bank of random zero-mean filters (seeded, so every run and machine has the
+same bank) looks at a picture at several scales (an image pyramid, each level half
+the size of the last). At each level the rectified responses are summarised by
+their means and their Gram matrix (the correlations between filters), which is
+what a texture is made of in the sense of Gatys et al.; Ustyuzhaninov et al. (ICLR
+2017) showed that such random banks synthesize textures nearly as well as VGG's
+trained filters. :func:`texture_loss` compares a picture's statistics with a style
+image's, differentiably, at about the cost of a pixel loss.
+
+    bank = FilterBank(seed=0)                       # 5 levels x 32 filters of 7 x 7
+    target = bank.statistics(style_image)           # [3,H,W] in [0, 1]
+    loss = texture_loss(bank.statistics(image), target)
+
+Statistics do not depend on the picture's size (means and Grams are averages over
+pixels), so a painting and its style image may differ in size; what the filters
+see does depend on scale, so both should be seen at a comparable resolution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+#: levels of the pyramid, filters per level, filter size
+LEVELS, FILTERS, SIZE = 5, 32, 7
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Per pyramid level: the mean response of each filter [C] and the Gram matrix
+    of the responses [C,C] (both averaged over pixels)."""
+    means: tuple[torch.Tensor, ...]
+    grams: tuple[torch.Tensor, ...]
+
+    def detach(self) -> "Statistics":
+        return Statistics(tuple(m.detach() for m in self.means), tuple(g.detach() for g in self.grams))
+
+
+class FilterBank:
+    """``levels`` x ``filters`` random zero-mean ``size`` x ``size`` RGB filters of
+    unit norm, drawn from ``seed``."""
+
+    def __init__(self, levels: int = LEVELS, filters: int = FILTERS, size: int = SIZE, seed: int = 0,
+                 device: torch.device | str = "cpu"):
+        gen = torch.Generator().manual_seed(seed)
+        weights = []
+        for _ in range(levels):
+            w = torch.randn(filters, 3, size, size, generator=gen)
+            w = w - w.mean(dim=(1, 2, 3), keepdim=True)  # blind to flat colour: texture only
+            weights.append((w / w.flatten(1).norm(dim=1).view(-1, 1, 1, 1)).to(device))
+        self.weights = tuple(weights)
+        self.size = size
+
+    def responses(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """The rectified responses [C, h_l, w_l] of each level to ``image`` [3,H,W]:
+        level ``l`` sees the picture halved ``l`` times (2x2 averages), while the
+        picture stays at least twice the filters' size."""
+        x = image[None]
+        out = []
+        for level, w in enumerate(self.weights):
+            if level:
+                if min(x.shape[2:]) < 4 * self.size:  # too small for its filters: no more levels
+                    break
+                x = F.avg_pool2d(x, 2, ceil_mode=True)
+            out.append(F.relu(F.conv2d(F.pad(x, [self.size // 2] * 4, mode="reflect"), w.to(x)))[0])
+        return out
+
+    def statistics(self, image: torch.Tensor) -> Statistics:
+        """The texture statistics of ``image`` [3,H,W] in [0, 1] (differentiable)."""
+        means, grams = [], []
+        for r in self.responses(image):
+            flat = r.flatten(1)  # [C, P]
+            means.append(flat.mean(1))
+            grams.append(flat @ flat.t() / flat.shape[1])
+        return Statistics(tuple(means), tuple(grams))
+
+
+def texture_loss(stats: Statistics, target: Statistics) -> torch.Tensor:
+    """How far ``stats`` are from ``target``: per level, the squared difference of
+    the Gram matrices over the target's squared norm, plus that of the means; the
+    mean over levels (0 for the same texture; about 1 or more for an unrelated
+    picture). Scale free, so its weight means the same for any style image."""
+    terms = []
+    for m, g, mt, gt in zip(stats.means, stats.grams, target.means, target.grams):
+        terms.append(((g - gt) ** 2).sum() / (gt ** 2).sum().clamp_min(1e-12)
+                     + ((m - mt) ** 2).sum() / (mt ** 2).sum().clamp_min(1e-12))
+    return torch.stack(terms).mean()
