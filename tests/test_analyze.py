@@ -1,0 +1,51 @@
+"""painter.analyze measures what a painting's style is made of, on pictures whose
+answers are known."""
+import math
+
+import pytest
+import torch
+
+from painter.analyze import measure, orientation, texture_scale
+
+
+def stripes(period: float, angle: float = 0.3, size: int = 256) -> torch.Tensor:
+    y, x = torch.meshgrid(torch.arange(size).float(), torch.arange(size).float(), indexing="ij")
+    v = 0.5 + 0.4 * torch.sin(2 * math.pi * (x * math.cos(angle) + y * math.sin(angle)) / period)
+    return v.expand(3, -1, -1).contiguous()
+
+
+def rings(period: float, size: int = 256) -> torch.Tensor:
+    y, x = torch.meshgrid(torch.arange(size).float(), torch.arange(size).float(), indexing="ij")
+    r = torch.sqrt((x - size / 2) ** 2 + (y - size / 2) ** 2)
+    return (0.5 + 0.4 * torch.sin(2 * math.pi * r / period)).expand(3, -1, -1).contiguous()
+
+
+@pytest.mark.parametrize("period", [6.0, 12.0, 24.0])
+def test_texture_scale_finds_the_wavelength(period):
+    assert texture_scale(stripes(period)) == pytest.approx(period, rel=0.15)
+
+
+def test_straight_brushwork_is_coherent_and_does_not_swirl():
+    straight_coh, straight_swirl = orientation(stripes(10), 2.5)
+    ring_coh, ring_swirl = orientation(rings(10), 2.5)
+    noise_coh, _ = orientation(torch.rand(3, 256, 256, generator=torch.Generator().manual_seed(0)), 2.5)
+    assert straight_coh > 0.9 and ring_coh > 0.8 and noise_coh < 0.5
+    assert straight_swirl < 0.05 < ring_swirl
+
+
+def test_dark_outlines_and_broken_colour():
+    """Flat patches: no variance; with dark outlines around them, dark contours;
+    with noise over them, broken colour."""
+    img = torch.empty(3, 200, 200)
+    img[:, :, :100] = torch.tensor([0.8, 0.6, 0.3]).view(3, 1, 1)
+    img[:, :, 100:] = torch.tensor([0.4, 0.6, 0.8]).view(3, 1, 1)
+    flat = measure(img)
+    outlined = img.clone()
+    outlined[:, :, 97:103] = 0.05
+    lined = measure(outlined)
+    broken = measure((img + 0.15 * torch.randn(3, 200, 200, generator=torch.Generator().manual_seed(1))).clamp(0, 1))
+    assert lined.contours > flat.contours + 0.2
+    assert flat.variance < 0.05 < broken.variance
+    assert len(flat.palette) == 8
+    lumas = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in flat.palette]
+    assert lumas == sorted(lumas)  # darkest first
