@@ -132,3 +132,67 @@ def distance(a: Measures, b: Measures) -> dict[str, float]:
     return {"scale": abs(math.log(a.scale / b.scale)), "coherence": abs(a.coherence - b.coherence),
             "swirl": abs(a.swirl - b.swirl), "contours": abs(a.contours - b.contours),
             "variance": abs(a.variance - b.variance), "palette": float(torch.cdist(pa, pb).min(1).values.mean())}
+
+
+def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
+    """A style preset (the dict of a ``styles/*.toml`` file) for the painting ``img``
+    [3,H,W]: its palette, a brush sized by its texture wavelength and shaped by its
+    coherence, a flow that swirls as much as it does, dark contours where it has
+    them, opacity from its broken colour, a material and a layer schedule."""
+    m = measure(img)
+    aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
+    width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
+    strokes = int(min(1500, max(300, 3.0 * 256 * 256 / (aspect * width * width))))
+    bend = min(0.3, 0.05 + 0.25 * max(0.0, m.swirl - 0.4))  # swirling brushwork: curved strokes
+    broken = m.variance > 0.8
+    contours = m.contours > 0.2
+    layers = [{"fraction": 0.2, "coverage": 1.6, "steps": 0.2, "scale": 0.5},
+              {"fraction": 0.35, "coverage": 1.1, "steps": 0.3, "scale": 0.5},
+              {"fraction": 0.35 if contours else 0.45, "coverage": 0.8, "steps": 0.4 if contours else 0.5}]
+    if contours:
+        layers.append({"fraction": 0.1, "coverage": round(0.06 + 0.4 * (m.contours - 0.2), 3), "steps": 0.1,
+                       "dark": True, "brush": {"aspect": 6.0, "taper": 0.5, "bend": 0.1, "width_scale": 0.6}})
+    material = ({"name": "oil", "strength": round(min(1.0, m.variance - 0.3), 2)} if broken else
+                {"name": "print"} if contours else {"name": "oil", "strength": 0.4})
+    return {
+        "name": name,
+        "description": description or "taken from a painting by painter styles --from",
+        "strokes": strokes,
+        "ground": "paint",
+        "brush": {"aspect": round(aspect, 2), "taper": 0.8, "bend": round(bend, 3),
+                  "opacity": [0.6, 1.0] if broken else [0.9, 1.0], "width_scale": 1.0, "growth": 1.4},
+        "flow": {"mode": "structure", "curl": round(min(0.8, max(0.0, 2.5 * (m.swirl - 0.45))), 2)},
+        "palette": {"colors": ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in m.palette],
+                    "strength": 0.7, "snap": 0.5},
+        "loss": {"style": 1.0, "content": 0.3, "pixel": 1.0, "structure": 0.05, "blur": 1.0 if broken else 0.5},
+        "material": material,
+        "layers": layers,
+        "measured": {"scale": round(m.scale, 5), "coherence": round(m.coherence, 4), "swirl": round(m.swirl, 4),
+                     "contours": round(m.contours, 4), "variance": round(m.variance, 4)},
+    }
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return repr(v)
+
+
+def to_toml(d: dict) -> str:
+    """The preset ``d`` as a TOML file in the layout of ``styles/*.toml``."""
+    lines = ["# A painter style preset, measured from a painting (painter styles --from); edit freely.",
+             "# Every field is documented in styles/van_gogh.toml."]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, (dict, list))]
+    for k, v in d.items():
+        if isinstance(v, dict):
+            comment = "   # what was measured (not read back)" if k == "measured" else ""
+            lines += ["", f"[{k}]{comment}"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+    for layer in d.get("layers", []):
+        lines += ["", "[[layers]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in layer.items()]
+    return "\n".join(lines) + "\n"

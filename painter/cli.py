@@ -37,12 +37,14 @@ def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...], formats: t
     paths = []
     in_real = {os.path.realpath(p) for p in inputs}
     for o in outputs:
-        try:
-            ext = check_output_path(o)
-        except ValueError as e:
-            raise click.UsageError(str(e)) from None
-        if formats is not None and ext not in formats:
-            raise click.UsageError(f"{o}: {what} are written as {', '.join(formats[:-1])} or {formats[-1]}")
+        if formats is None or Path(o).suffix.lower() not in formats:
+            try:
+                check_output_path(o)
+            except ValueError as e:
+                raise click.UsageError(str(e)) from None
+            if formats is not None:
+                raise click.UsageError(f"{o}: {what} are written as {', '.join(formats[:-1])} or {formats[-1]}"
+                                       if len(formats) > 1 else f"{o}: {what} are written as {formats[0]}")
         p = Path(o)
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
@@ -198,6 +200,22 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
                    + ", ".join(str(p) for p in paths), err=True)
 
 
+def _style_from_painting(painting: str, output: str | None, quiet: bool) -> None:
+    """``painter styles --from PAINTING [-o FILE.toml]``."""
+    if output is not None:
+        _check_outputs((output,), (painting,), (".toml",), "presets")
+    from .analyze import preset, to_toml
+    from .io import atomic_write_bytes, load_image
+
+    text = to_toml(preset(load_image(painting), Path(painting).stem, f"the style of {Path(painting).name}, measured"))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write_bytes(output, text.encode("utf-8"))
+    if not quiet:
+        click.echo(f"wrote {output} (use it with --style {output})", err=True)
+
+
 def _recorded_options(ctx: click.Context) -> dict:
     """Every option of the command as run (defaults included), for the output's metadata."""
     skip = {"outputs", "quiet", "resume", "checkpoint_every"}
@@ -309,10 +327,19 @@ def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size,
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True)
 @click.option("--weights", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
               help="VGG19 weights file.")
+@click.option("--from", "painting", type=click.Path(dir_okay=True, path_type=str), default=None, metavar="PAINTING",
+              help="Measure PAINTING's style and write it as an editable preset (TOML; to -o, else to stdout).")
+@click.option("-o", "--output", default=None, metavar="FILE.toml", help="Where --from writes the preset.")
 @_device_option
 @click.option("-q", "--quiet", is_flag=True)
-def styles(sheet, photo, size, steps, seed, weights, device, quiet) -> None:
-    """List the built-in styles, or paint PHOTO in each of them (--sheet)."""
+def styles(sheet, photo, size, steps, seed, weights, painting, output, device, quiet) -> None:
+    """List the built-in styles, paint PHOTO in each of them (--sheet), or take a
+    style from a painting (--from)."""
+    if painting is not None:
+        _style_from_painting(painting, output, quiet)
+        return
+    if output is not None:
+        raise click.UsageError("-o is only used with --from")
     if sheet is None:
         if photo is not None:
             raise click.UsageError("PHOTO is only used with --sheet")

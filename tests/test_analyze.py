@@ -49,3 +49,28 @@ def test_dark_outlines_and_broken_colour():
     assert len(flat.palette) == 8
     lumas = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in flat.palette]
     assert lumas == sorted(lumas)  # darkest first
+
+
+def test_different_paintings_give_different_presets():
+    """Long straight brushwork, fine noise and outlined flat patches become presets
+    that differ where they should: long strokes for the first, translucent layers of
+    broken colour for the second, opaque paint with dark contour lines and a print
+    for the third; each reads back."""
+    from painter.analyze import preset, to_toml
+    from painter.presets import read_toml
+    from painter.styles import style_from_dict
+
+    g = torch.Generator().manual_seed(2)
+    patches = torch.rand(3, 8, 8, generator=g).repeat_interleave(32, 1).repeat_interleave(32, 2)
+    outlined = patches.clone()
+    outlined[:, ::32] = outlined[:, 1::32] = outlined[:, :, ::32] = outlined[:, :, 1::32] = 0.05
+    styles = {}
+    for name, img in (("stripes", stripes(14)), ("noise", torch.rand(3, 256, 256, generator=g)),
+                      ("outlined", outlined)):
+        d = preset(img, name)
+        styles[name] = style_from_dict(read_toml(to_toml(d), f"{name}.toml"), name)
+    assert styles["stripes"].brush.aspect > styles["noise"].brush.aspect + 1
+    assert styles["noise"].brush.opacity[0] < styles["outlined"].brush.opacity[0]  # broken colour: layered
+    assert any(layer.dark for layer in styles["outlined"].layers)
+    assert not any(layer.dark for layer in styles["stripes"].layers)
+    assert styles["outlined"].material.name == "print"

@@ -1146,6 +1146,26 @@ add("styles PHOTO without --sheet", "styles {photo}", error(2, "only used with -
 add("styles --sheet not .png", "styles --sheet s.svg {photo}", error(2, "is a .png"))
 
 
+@row("styles --from -o", "styles --from {painting} -o mine.toml -q")
+def _(t, r):
+    from painter.presets import read_toml
+    from painter.styles import style_from_dict
+
+    d = read_toml((t.cwd / "mine.toml").read_text(), "mine.toml")
+    assert {"brush", "flow", "palette", "layers", "material"} <= set(d)
+    style_from_dict(d)  # an editable preset painter reads back
+    assert t.run("paint {photo} --style mine.toml --size 32 --steps 2 -q -o p.png").code == 0
+
+
+@row("styles --from (stdout)", "styles --from {painting}")
+def _(t, r):
+    assert r.out.startswith("# A painter style preset") and "[palette]" in r.out
+
+
+add("styles --from -o not .toml", "styles --from {painting} -o mine.png", error(2, ".toml"))
+add("styles --from a missing painting", "styles --from nowhere.jpg -o mine.toml", error(1, "no such file"))
+
+
 # ----------------------------------------------------------------------------- the test
 
 
