@@ -336,6 +336,8 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
     """List the built-in styles, paint PHOTO in each of them (--sheet), or take a
     style from a painting (--from)."""
     if painting is not None:
+        if sheet is not None or photo is not None:
+            raise click.UsageError("--from takes no PHOTO and no --sheet: it measures one painting")
         _style_from_painting(painting, output, quiet)
         return
     if output is not None:

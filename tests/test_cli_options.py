@@ -1164,6 +1164,7 @@ def _(t, r):
 
 add("styles --from -o not .toml", "styles --from {painting} -o mine.png", error(2, ".toml"))
 add("styles --from a missing painting", "styles --from nowhere.jpg -o mine.toml", error(1, "no such file"))
+add("styles --from with --sheet", "styles --from {painting} --sheet s.png {photo}", error(2, "no PHOTO and no --sheet"))
 
 
 # ----------------------------------------------------------------------------- the test
