@@ -7,7 +7,8 @@ measure the progress is how much of the photo's distance to the painting the out
 has covered: (d(photo, painting) - d(output, painting)) / d(photo, painting), with
 the distances of painter.analyze.distance (stroke scale as a log ratio, orientation
 coherence, palette) and the weight-free texture distance
-(painter.texture.texture_loss, both pictures at 256 px). Luma SSIM of the output
+(painter.texture.texture_loss of the statistics of the standardized luma, so that
+neither colour nor contrast counts, both pictures at 256 px). Luma SSIM of the output
 against the photo says whether the photo is still there.
 The paintings are split as the issue asks: TUNE (used while tuning) and HELD_OUT.
 Bars: the median progress of each measure over all pairs >= 0.5; every pair's SSIM
@@ -45,7 +46,7 @@ def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, fl
     from painter.texture import texture_loss
 
     d = distance(measure(img), painting)
-    d["texture"] = float(texture_loss(bank.statistics(resize_longer(img, 256)), painting_stats))
+    d["texture"] = float(texture_loss(bank.statistics(resize_longer(img, 256), texture_only=True), painting_stats))
     return {k: d[k] for k in MEASURES}
 
 
@@ -66,7 +67,7 @@ def main() -> None:
     for pname in paintings:
         path = STYLES / f"{pname}.jpg"
         art = load_image(path)
-        art_measures, art_stats = measure(art), bank.statistics(resize_longer(art, 256))
+        art_measures, art_stats = measure(art), bank.statistics(resize_longer(art, 256), texture_only=True)
         for name in photos:
             img = torch.from_numpy(photo(name, size).copy()).permute(2, 0, 1).float() / 255
             r = paint(img, style=str(path), size=size, steps=steps, notice=lambda m: None)

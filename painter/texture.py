@@ -68,8 +68,13 @@ class FilterBank:
             out.append(F.relu(F.conv2d(F.pad(x, [self.size // 2] * 4, mode="reflect"), w.to(x)))[0])
         return out
 
-    def statistics(self, image: torch.Tensor) -> Statistics:
-        """The texture statistics of ``image`` [3,H,W] in [0, 1] (differentiable)."""
+    def statistics(self, image: torch.Tensor, texture_only: bool = False) -> Statistics:
+        """The texture statistics of ``image`` [3,H,W] in [0, 1] (differentiable).
+        ``texture_only``: of its luma scaled to zero mean and unit deviation, so that
+        neither its colours nor its contrast count (a measure of texture alone)."""
+        if texture_only:
+            y = (image * torch.tensor([0.299, 0.587, 0.114], device=image.device).view(3, 1, 1)).sum(0)
+            image = ((y - y.mean()) / y.std().clamp_min(1e-6)).expand(3, -1, -1)
         means, grams = [], []
         for r in self.responses(image):
             flat = r.flatten(1)  # [C, P]

@@ -61,3 +61,12 @@ def test_optimizing_the_loss_pulls_a_picture_toward_the_texture():
             img.clamp_(0, 1)
     end = float(texture_loss(bank.statistics(img.detach()), target))
     assert end < 0.3 * start, (start, end)
+
+
+def test_texture_only_statistics_ignore_colour_and_contrast():
+    bank = FilterBank(seed=0)
+    img = grey_texture("gravel", 0, 0)
+    tinted = (0.2 + 0.5 * img * torch.tensor([1.0, 0.6, 0.3]).view(3, 1, 1))
+    base = bank.statistics(img, texture_only=True)
+    assert texture_loss(bank.statistics(tinted, texture_only=True), base) < 0.01
+    assert texture_loss(bank.statistics(tinted), bank.statistics(img)) > 0.1
