@@ -82,6 +82,30 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
+def luma(img: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma of an HxWx3 picture, float64, on the picture's own scale."""
+    return img[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def luma_ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
+    """SSIM of the lumas of two HxWx3 pictures of one size (values up to ``data_range``)."""
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(luma(a), luma(b), data_range=data_range))
+
+
+def texture(img: np.ndarray) -> float:
+    """Mean absolute Laplacian of the luma of an HxWx3 picture (on its own scale):
+    how much fine texture it shows."""
+    y = luma(img)
+    return float(np.abs(4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:]).mean())
+
+
+def hwc(img) -> np.ndarray:
+    """A [3,H,W] tensor as an HxWx3 numpy array (values kept)."""
+    return img.detach().cpu().permute(1, 2, 0).numpy()
+
+
 # -- timing and processes ---------------------------------------------------------------------
 def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     """Median wall time in seconds of ``repeats`` calls of ``fn`` (after ``warmup`` calls)."""

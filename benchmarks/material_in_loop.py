@@ -17,21 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from _common import finish, parse_args, run_benchmark, say
+from _common import finish, hwc, luma_ssim, parse_args, run_benchmark, say, texture
 
 EXTRA_STEPS, LR = 120, 0.01
-
-
-def ssim_luma(a: torch.Tensor, b: torch.Tensor) -> float:
-    from skimage.metrics import structural_similarity
-
-    w = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
-    return float(structural_similarity((a * w).sum(0).numpy(), (b * w).sum(0).numpy(), data_range=1.0))
-
-
-def texture(img: torch.Tensor) -> float:
-    y = (img * torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0).numpy() * 255
-    return float(np.abs(4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:]).mean())
 
 
 def finished(colors, opacity, finish_, background) -> torch.Tensor:
@@ -87,8 +75,9 @@ def main() -> None:
         pic = draw(build(s, mat, h, w), bg)
         flat = draw(build(s, material("flat"), h, w), bg)
         mse = float(torch.mean((pic - r.target) ** 2))
-        figures[way] = {"psnr_db": round(10 * np.log10(1 / mse), 2), "ssim_luma": round(ssim_luma(pic, r.target), 4),
-                        "texture_ratio": round(texture(pic) / texture(flat), 3)}
+        figures[way] = {"psnr_db": round(10 * np.log10(1 / mse), 2),
+                        "ssim_luma": round(luma_ssim(hwc(pic), hwc(r.target), 1.0), 4),
+                        "texture_ratio": round(texture(hwc(pic)) / texture(hwc(flat)), 3)}
         say(f"{way}: {figures[way]}")
     finish("material_in_loop", args.quick, figures, {})
 

@@ -23,20 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from _common import bar, finish, median_time, painter_cmd, parse_args, photo, psnr, read_png, rasterize_svg, \
-    run_benchmark, run_measured, save_png, say
+    run_benchmark, run_measured, save_png, say, texture
 
 FINISH_MAX_S, SIZE_RATIO_MAX, PSNR_MIN, TEXTURE_MIN = 3.0, 1.25, 30.0, 1.5
 PRESETS = {"van_gogh": "oil", "watercolor": "watercolor", "sumi_e": "ink", "sketch": "graphite", "hokusai": "print"}
 
-
-def texture(img: np.ndarray) -> float:
-    """Mean absolute Laplacian of the luma (0..255)."""
-    y = img.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    lap = 4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:]
-    return float(np.abs(lap).mean())
 
 
 def cold_draw(strokes, height: int, width: int, material: str):

@@ -22,20 +22,13 @@ from pathlib import Path
 
 import torch
 
-from _common import ROOT, bar, finish, parse_args, photo, run_benchmark, say
+from _common import ROOT, bar, finish, hwc, luma_ssim, parse_args, photo, run_benchmark, say
 
 STYLES = Path(os.environ.get("PAINTER_PAINTINGS", ROOT.parent / "shared" / "data" / "styles"))
 TUNE, HELD_OUT = ("starry_night", "wave"), ("udnie", "woman_with_hat")
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 MEASURES = ("scale", "coherence", "palette", "texture")
 PROGRESS_MIN, SSIM_MIN = 0.5, 0.5
-
-
-def luma_ssim(a: torch.Tensor, b: torch.Tensor) -> float:
-    from skimage.metrics import structural_similarity
-
-    w = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
-    return float(structural_similarity((a * w).sum(0).numpy(), (b * w).sum(0).numpy(), data_range=1.0))
 
 
 def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, float]:
@@ -74,7 +67,7 @@ def main() -> None:
             before = distances(img, art_measures, bank, art_stats)
             after = distances(r.image, art_measures, bank, art_stats)
             moved = {m: (before[m] - after[m]) / before[m] if before[m] > 1e-9 else 1.0 for m in MEASURES}
-            ssim = luma_ssim(r.image, resize_longer(img, max(r.image.shape[1:])))
+            ssim = luma_ssim(hwc(r.image), hwc(resize_longer(img, max(r.image.shape[1:]))), 1.0)
             for m in MEASURES:
                 progress[m].append(moved[m])
             key = f"{name}/{pname}"

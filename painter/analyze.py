@@ -44,6 +44,9 @@ class Measures:
 
 
 def _resized(img: torch.Tensor, size: int) -> torch.Tensor:
+    """``img`` with its longer side ``size``, through an antialiased bilinear filter:
+    not io.resize_longer, whose area averaging lets fine detail alias near the
+    Nyquist limit (starry_night's wavelength read 2.8 px instead of 4.9)."""
     h, w = img.shape[1:]
     s = size / max(h, w)
     if abs(s - 1) < 1e-6:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .imageops import luminance
+
 #: levels of the pyramid, filters per level, filter size
 LEVELS, FILTERS, SIZE = 5, 32, 7
 
@@ -73,7 +75,7 @@ class FilterBank:
         ``texture_only``: of its luma scaled to zero mean and unit deviation, so that
         neither its colours nor its contrast count (a measure of texture alone)."""
         if texture_only:
-            y = (image * torch.tensor([0.299, 0.587, 0.114], device=image.device).view(3, 1, 1)).sum(0)
+            y = luminance(image)
             image = ((y - y.mean()) / y.std().clamp_min(1e-6)).expand(3, -1, -1)
         means, grams = [], []
         for r in self.responses(image):

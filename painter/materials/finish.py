@@ -33,11 +33,12 @@ class Finish:
     def upto(self, n: int) -> "Finish":
         """The finish of the painting's first ``n`` strokes (an animation frame)."""
         keep = self.paint_owner < n
-        lines = None if self.lines is None else self.lines[self.lines_owner < n]
+        ridges = None if self.lines is None else self.lines_owner < n
         return replace(self, paint=self.paint[keep], paint_owner=self.paint_owner[keep],
                        marks=None if self.marks is None else self.marks[keep],
-                       bodies=None if self.bodies is None else self.bodies[:n], lines=lines,
-                       lines_owner=None if lines is None else self.lines_owner[self.lines_owner < n])
+                       bodies=None if self.bodies is None else self.bodies[:n],
+                       lines=None if ridges is None else self.lines[ridges],
+                       lines_owner=None if ridges is None else self.lines_owner[ridges])
 
     def layer_runs(self) -> list[slice]:
         """Rows of ``paint`` in runs of one layer (the SVG's layer groups)."""
