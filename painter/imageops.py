@@ -8,6 +8,40 @@ import torch
 import torch.nn.functional as F
 
 
+class _Conv2d(torch.autograd.Function):
+    """``F.conv2d`` without bias whose input gradient is a transposed convolution
+    without output padding, padded with zeros after (the input's last rows and
+    columns that no output saw): the same numbers as autograd's, but PyTorch's CPU
+    backward of a strided convolution, and its transposed convolution with output
+    padding, are about 8x slower (26 ms against 3 ms for 32 filters on 256 x 256)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, stride):
+        ctx.save_for_backward(weight)
+        ctx.stride, ctx.size = stride, x.shape[2:]
+        return F.conv2d(x, weight, stride=stride)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (weight,) = ctx.saved_tensors
+        s, k = ctx.stride, weight.shape[2:]
+        pad = [ctx.size[i] - ((grad.shape[2 + i] - 1) * s + k[i]) for i in range(2)]
+        gx = F.conv_transpose2d(grad, weight, stride=s)
+        return F.pad(gx, [0, pad[1], 0, pad[0]]) if any(pad) else gx, None, None
+
+
+def conv2d(x: torch.Tensor, weight: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    """``F.conv2d(x, weight, stride=stride)`` (no padding, no bias) with a fast input
+    gradient, for fixed filters (the weights get no gradient)."""
+    return _Conv2d.apply(x, weight, stride)
+
+
+#: kernels up to this radius are applied as sums of shifted copies, larger ones as
+#: convolutions (on CPU the sums are about 3x faster forward and backward for small
+#: radii, where a 1-channel convolution is slow)
+SHIFT_RADIUS = 8
+
+
 def gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of [C,H,W] with reflect padding."""
     if sigma <= 0:
@@ -23,9 +57,12 @@ def gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
         out = F.pad(out, (r, r, r, r), mode="replicate")
     else:
         out = F.pad(out, (r, r, r, r), mode="reflect")
-    out = F.conv2d(out, k.view(1, 1, 1, -1))
-    out = F.conv2d(out, k.view(1, 1, -1, 1))
-    return out[:, 0]
+    if r > SHIFT_RADIUS:
+        out = conv2d(out, k.view(1, 1, 1, -1))
+        return conv2d(out, k.view(1, 1, -1, 1))[:, 0]
+    out, taps = out[:, 0], k.tolist()
+    out = sum(t * out[:, :, i:i + w] for i, t in enumerate(taps))
+    return sum(t * out[:, i:i + h] for i, t in enumerate(taps))
 
 
 def sobel(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,34 @@
+"""Small image operations: the fast paths give the plain ones' answers."""
+import pytest
+import torch
+
+from painter import imageops
+from painter.imageops import conv2d
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("shape", [(15, 16), (16, 17)])
+def test_the_fast_convolution_has_autograd_s_gradient(stride, shape):
+    """imageops.conv2d's hand-written input gradient (a transposed convolution padded
+    after) is the true one, on odd and even sizes."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(1, 3, *shape, dtype=torch.double, generator=g).requires_grad_()
+    w = torch.randn(4, 3, 7, 7, dtype=torch.double, generator=g)
+    assert torch.allclose(conv2d(x, w, stride), torch.nn.functional.conv2d(x, w, stride=stride))
+    assert torch.autograd.gradcheck(lambda t: conv2d(t, w, stride), (x,))
+
+
+def test_blur_by_shifts_is_the_convolution():
+    """Small kernels are applied as sums of shifted copies, large ones as
+    convolutions: the same blur, on pictures smaller than the kernel too."""
+    g = torch.Generator().manual_seed(0)
+    for sigma in (0.4, 1.0, 2.5):
+        for shape in ((3, 40, 50), (1, 5, 70), (2, 3, 3)):
+            x = torch.rand(*shape, generator=g)
+            shifted = imageops.gaussian_blur(x, sigma)
+            old, imageops.SHIFT_RADIUS = imageops.SHIFT_RADIUS, -1
+            try:
+                convolved = imageops.gaussian_blur(x, sigma)
+            finally:
+                imageops.SHIFT_RADIUS = old
+            assert shifted.shape == x.shape and torch.allclose(shifted, convolved, atol=1e-6)
