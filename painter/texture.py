@@ -24,10 +24,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .imageops import luminance
+from .imageops import conv2d, luminance
 
 #: levels of the pyramid, filters per level, filter size
 LEVELS, FILTERS, SIZE = 5, 32, 7
+#: the finest levels, whose responses are sampled every other pixel (see FilterBank.responses)
+SAMPLED_LEVELS = 2
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,12 @@ class FilterBank:
         self.size = size
 
     def responses(self, image: torch.Tensor) -> list[torch.Tensor]:
-        """The rectified responses [C, h_l, w_l] of each level to ``image`` [3,H,W]:
+        """The rectified responses [C, P_l] of each level to ``image`` [3,H,W]:
         level ``l`` sees the picture halved ``l`` times (2x2 averages), while the
-        picture stays at least twice the filters' size."""
+        picture stays at least twice the filters' size. The two finest levels keep
+        every other response each way (their filters still see every pixel): the
+        statistics are averages, so the sample estimates them at a quarter of the
+        cost."""
         x = image[None]
         out = []
         for level, w in enumerate(self.weights):
@@ -67,7 +72,8 @@ class FilterBank:
                 if min(x.shape[2:]) < 4 * self.size:  # too small for its filters: no more levels
                     break
                 x = F.avg_pool2d(x, 2, ceil_mode=True)
-            out.append(F.relu(F.conv2d(F.pad(x, [self.size // 2] * 4, mode="reflect"), w.to(x)))[0])
+            padded = F.pad(x, [self.size // 2] * 4, mode="reflect")
+            out.append(F.relu(conv2d(padded, w.to(x), 2 if level < SAMPLED_LEVELS else 1)).flatten(1))
         return out
 
     def statistics(self, image: torch.Tensor, texture_only: bool = False) -> Statistics:
@@ -79,10 +85,27 @@ class FilterBank:
             image = ((y - y.mean()) / y.std().clamp_min(1e-6)).expand(3, -1, -1)
         means, grams = [], []
         for r in self.responses(image):
-            flat = r.flatten(1)  # [C, P]
-            means.append(flat.mean(1))
-            grams.append(flat @ flat.t() / flat.shape[1])
+            # one product gives both: a row of ones makes the Gram's last row the means
+            g = _Gram.apply(torch.cat([r, torch.ones_like(r[:1])]))
+            means.append(g[-1, :-1])
+            grams.append(g[:-1, :-1])
         return Statistics(tuple(means), tuple(grams))
+
+
+class _Gram(torch.autograd.Function):
+    """``a @ a.T / P`` of ``a`` [C,P], with its gradient as one product
+    ``(g + g.T) / P @ a``: autograd's two products through a transposed operand took
+    about 4 ms each where this takes 0.2 ms."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return (a @ a.t()) / a.shape[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return ((grad + grad.t()) / a.shape[1]) @ a
 
 
 def texture_loss(stats: Statistics, target: Statistics) -> torch.Tensor:

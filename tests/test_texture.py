@@ -70,3 +70,11 @@ def test_texture_only_statistics_ignore_colour_and_contrast():
     base = bank.statistics(img, texture_only=True)
     assert texture_loss(bank.statistics(tinted, texture_only=True), base) < 0.01
     assert texture_loss(bank.statistics(tinted), bank.statistics(img)) > 0.1
+
+
+
+def test_the_gram_has_autograd_s_gradient():
+    from painter.texture import _Gram
+
+    a = torch.rand(5, 30, dtype=torch.double, generator=torch.Generator().manual_seed(0)).requires_grad_()
+    assert torch.autograd.gradcheck(_Gram.apply, (a,))
