@@ -32,6 +32,12 @@ from .imageops import gaussian_blur, luminance, sobel, structure_orientation
 #: pictures are measured at this longer side (scale is relative, so the answer holds)
 MEASURE_SIZE = 512
 
+#: the most strokes (at 256 px) a measured preset asks for: fine brushwork is many strokes
+MAX_STROKES = 2000
+#: a measured preset's weight-free texture loss, and its SSIM content loss that keeps the
+#: photo readable under it (tuned on starry_night and wave, benchmarks/style_match.py)
+TEXTURE_WEIGHT, SSIM_WEIGHT = 3.0, 0.02
+
 
 @dataclass(frozen=True)
 class Measures:
@@ -145,13 +151,15 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     m = measure(img)
     aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
     width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
-    strokes = int(min(1500, max(300, 3.0 * 256 * 256 / (aspect * width * width))))
+    # the last layer's strokes are the painting's own size (their coverage is their
+    # share of the strokes): fine brushwork takes many strokes, up to what a run affords
+    strokes = int(min(MAX_STROKES, max(500, 256 * 256 / (aspect * width * width))))
     bend = min(0.3, 0.05 + 0.25 * max(0.0, m.swirl - 0.4))  # swirling brushwork: curved strokes
     broken = m.variance > 0.8
     contours = m.contours > 0.2
-    layers = [{"fraction": 0.2, "coverage": 1.6, "steps": 0.2, "scale": 0.5},
-              {"fraction": 0.35, "coverage": 1.1, "steps": 0.3, "scale": 0.5},
-              {"fraction": 0.35 if contours else 0.45, "coverage": 0.8, "steps": 0.4 if contours else 0.5}]
+    layers = [{"fraction": 0.15, "coverage": 1.6, "steps": 0.2, "scale": 0.5},
+              {"fraction": 0.25, "coverage": 1.1, "steps": 0.3, "scale": 0.5},
+              {"fraction": 0.5 if contours else 0.6, "coverage": 0.6, "steps": 0.4 if contours else 0.5}]
     if contours:
         layers.append({"fraction": 0.1, "coverage": round(0.06 + 0.4 * (m.contours - 0.2), 3), "steps": 0.1,
                        "dark": True, "brush": {"aspect": 6.0, "taper": 0.5, "bend": 0.1, "width_scale": 0.6}})
@@ -167,7 +175,8 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
         "flow": {"mode": "structure", "curl": round(min(0.8, max(0.0, 2.5 * (m.swirl - 0.45))), 2)},
         "palette": {"colors": ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in m.palette],
                     "strength": 0.7, "snap": 0.5},
-        "loss": {"style": 1.0, "content": 0.3, "pixel": 1.0, "structure": 0.05, "blur": 1.0 if broken else 0.5},
+        "loss": {"style": 1.0, "content": 0.3, "pixel": 1.0, "structure": 0.05, "blur": 1.0 if broken else 0.5,
+                 "texture": TEXTURE_WEIGHT, "ssim": SSIM_WEIGHT},
         "material": material,
         "layers": layers,
         "measured": {"scale": round(m.scale, 5), "coherence": round(m.coherence, 4), "swirl": round(m.swirl, 4),

@@ -1,6 +1,7 @@
 """The loss terms a painting is optimized against: pixels and edges
 (:func:`pixel_loss`), the pull of stroke colours to a palette
-(:func:`palette_pull`) and, where VGG19 weights can be had, the neural style and
+(:func:`palette_pull`), the weight-free texture loss toward a style image
+(:func:`texture_term`) and, where VGG19 weights can be had, the neural style and
 content losses on the rendered picture (:func:`load_perceptual`, :func:`perceptual_term`)."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Callable
 import torch
 
 from .color import hue_distance2, srgb_to_lab
-from .imageops import luminance
+from .imageops import gaussian_blur, luminance
 from .io import resize_longer
 
 #: longer side (pixels) at which the VGG losses look at the painting
@@ -19,6 +20,12 @@ PERCEPTUAL_SIZE = 224
 #: brings the normalized VGG losses (about 1 at the start) to the scale of the pixel
 #: losses (about 0.01), so the preset weights trade them off as written
 PERCEPTUAL_SCALE = 0.01
+
+#: longer side (pixels) at most at which the texture loss looks at the painting
+TEXTURE_SIZE = 512
+
+#: brings the texture loss (about 1 for unrelated textures) to the scale of the pixel losses
+TEXTURE_SCALE = 0.01
 
 
 def palette_pull(colors: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
@@ -40,6 +47,21 @@ def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float 
         gy = (diff[:, 1:, :] - diff[:, :-1, :]).abs().mean()
         loss = loss + structure_weight * (gx + gy)
     return loss
+
+
+def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = 1.5,
+              weight: torch.Tensor | None = None) -> torch.Tensor:
+    """1 - the mean SSIM of the lumas of ``img`` and ``target`` ([3,H,W] in [0, 1],
+    Gaussian windows of ``sigma`` px): a content loss that needs no weights. It
+    asks for the photo's local structure (edges, features, their contrast) and
+    leaves colour alone, so a strong texture keeps faces and shapes readable.
+    ``weight`` ([1,H,W] in [0,1]) restricts it to a region."""
+    x, y = luminance(img), luminance(target)
+    mx, my, xx, yy, xy = gaussian_blur(torch.cat([x, y, x * x, y * y, x * y]), sigma)  # one blur for all five
+    vx, vy, cxy = xx - mx * mx, yy - my * my, xy - mx * my
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    ssim = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return (1 - ssim).mean() if weight is None else ((1 - ssim) * weight).mean()
 
 
 def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
@@ -82,6 +104,32 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
         s_loss, c_loss = loss_fn(x)
         log.append(float(s_loss.detach()))
         return PERCEPTUAL_SCALE * (ws * s_loss + wc * c_loss)
+
+    return term
+
+
+def texture_term(style, dev) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """The weight-free texture loss (painter.texture) toward ``style``'s image as a
+    function of the rendered image, or None when the style's ``texture_weight`` is 0.
+    Both pictures are seen at the rendered picture's size (at most
+    :data:`TEXTURE_SIZE`), so that the painting's brushwork keeps its size relative to
+    the canvas; the statistics are of the standardized luma (the palette is the
+    colour transfer's job, the contrast the photo's)."""
+    if style.texture_weight <= 0:
+        return None
+    from .texture import FilterBank, texture_loss
+
+    bank = FilterBank(device=dev)
+    painting = style.exemplar().to(dev)
+    targets: dict[int, object] = {}
+
+    def term(img: torch.Tensor) -> torch.Tensor:
+        size = min(max(img.shape[1:]), TEXTURE_SIZE)
+        if size not in targets:
+            with torch.no_grad():
+                targets[size] = bank.statistics(resize_longer(painting, size), texture_only=True)
+        stats = bank.statistics(resize_longer(img, size), texture_only=True)
+        return TEXTURE_SCALE * style.texture_weight * texture_loss(stats, targets[size])
 
     return term
 

@@ -42,7 +42,7 @@ from .flow import flow_angles
 from .imageops import gaussian_blur, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
-from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss
+from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss, ssim_loss, texture_term
 from .materials import describe
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
@@ -154,7 +154,8 @@ def paint(
                                  style_scale, state["style_history"])
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
-    run = _Run(plan, state, gen, bar, perceptual, tuple(losses), callback, checkpoint, checkpoint_every)
+    run = _Run(plan, state, gen, bar, perceptual, texture_term(st, dev), tuple(losses), callback, checkpoint,
+               checkpoint_every)
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
@@ -295,10 +296,11 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
     losses only is rendered window by window, each window's loss backpropagated
     before the next is drawn, so memory stays that of one window however large the
     canvas (the image-gradient term leaves out the pairs of pixels across window
-    edges, a 1/512 share); the VGG and extra losses need the whole picture at once."""
+    edges, a 1/512 share); the VGG, texture and extra losses need the whole picture
+    at once."""
     plan = run.plan
     h, w = view.size
-    whole = h * w <= WINDOW_PIXELS or run.perceptual is not None or bool(run.losses)
+    whole = h * w <= WINDOW_PIXELS or run.perceptual is not None or run.texture is not None or bool(run.losses)
     margin = 0 if whole else int(math.ceil(3 * view.sigma)) + 1  # the blur's reach
     picture = torch.empty_like(view.below, memory_format=torch.contiguous_format)
     total = torch.zeros((), device=view.below.device)
@@ -311,10 +313,15 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
         win = (slice(None), slice(y0, y1), slice(x0, x1))
         loss = (y1 - y0) * (x1 - x0) / (h * w) * plan.style.pixel_weight * pixel_loss(
             seen[inner], view.goal[win], plan.structure_weight, None if view.region is None else view.region[win])
+        if plan.style.ssim_weight:
+            loss = loss + (y1 - y0) * (x1 - x0) / (h * w) * plan.style.ssim_weight * ssim_loss(
+                img[inner], view.photo[win], weight=None if view.region is None else view.region[win])
         for extra in run.losses:
             loss = loss + extra(img, view.photo)
         if run.perceptual is not None:
             loss = loss + run.perceptual(img)
+        if run.texture is not None:
+            loss = loss + run.texture(img)
         loss.backward()
         total += loss.detach()
         picture[win] = img[inner].detach()
@@ -349,6 +356,7 @@ class _Run:
     gen: torch.Generator
     bar: object
     perceptual: Callable[[torch.Tensor], torch.Tensor] | None
+    texture: Callable[[torch.Tensor], torch.Tensor] | None
     losses: tuple
     callback: Callable | None
     checkpoint: str | Path | None

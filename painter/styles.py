@@ -19,13 +19,16 @@ from typing import Any
 
 import torch
 
-from .color import kmeans_palette, parse_hex, pixels
+from .color import parse_hex, pixels
 from .flow import curl_angles, smooth_noise
 from .materials import Material, material
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
 __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
            "style_from_image"]
+
+#: longer side (pixels) of a painting kept as the style image
+STYLE_IMAGE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Style:
     pixel_weight: float = 1.0
     structure_weight: float = 0.02
     blur: float = 0.0  # pixel losses compare both images blurred by this sigma (px at 256 px): optical mixing
+    texture_weight: float = 0.0  # weight-free texture loss toward the style image (painter.texture)
+    ssim_weight: float = 0.0  # luma SSIM against the photo (losses.ssim_loss): content without weights
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
     material: Material = Material()  # what the paint is made of: drawn over the strokes in every output
@@ -133,6 +138,8 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         pixel_weight=float(loss.get("pixel", 1.0)),
         structure_weight=float(loss.get("structure", 0.02)),
         blur=float(loss.get("blur", 0.0)),
+        texture_weight=float(loss.get("texture", 0.0)),
+        ssim_weight=float(loss.get("ssim", 0.0)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
         material=material(d.get("material", "flat")),
     )
@@ -167,26 +174,22 @@ def load_style(name_or_path: str | Path | Style | None) -> Style:
         raise StyleError(f"{what}: bad style file ({e})") from None
 
 
-def style_from_image(path: str | Path, size: int = 256) -> Style:
-    """A style taken from a painting: its colours and (with VGG weights) its texture."""
-    from .io import InputError, load_image
+def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:
+    """A style taken from a painting: the preset :func:`painter.analyze.preset`
+    measures from it (brush, flow, palette, layers, material, a weight-free texture
+    loss), with the painting itself (longer side ``size``) as the style image: the
+    colours the photo moves towards and the texture the strokes are pulled to (and,
+    with VGG weights, the Gram target)."""
+    from .analyze import preset
+    from .io import InputError, load_image, resize_longer
 
     try:
-        img = load_image(path, size=size)
+        img = load_image(path)
     except InputError as e:
         raise StyleError(f"style {e}") from None
-    base = load_style("none")
-    return replace(
-        base,
-        name=Path(path).stem,
-        description=f"the style of {Path(path).name}",
-        palette=tuple(tuple(c) for c in kmeans_palette(pixels(img, 20000), 8).tolist()),
-        palette_strength=0.85,
-        ground="paint",
-        style_weight=1.0,
-        content_weight=0.5,
-        image=img,
-    )
+    name = Path(path).stem
+    st = style_from_dict(preset(img, name, f"the style of {Path(path).name}"), name)
+    return replace(st, image=resize_longer(img, size))
 
 
 # -- exemplars ------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -130,3 +132,39 @@ def test_contact_sheet_rows_fit_their_pictures():
     # rows of 40 and 10 pixels (plus labels and padding), columns as wide as the widest picture
     assert sheet.shape == (3, 4 + (40 + 10 + 4) + (10 + 10 + 4), 4 + 2 * (30 + 4))
     assert torch.allclose(sheet[:, 4 + 54, 4], torch.full((3,), 0.8), atol=0.01)  # second row starts right after the first
+
+
+def test_a_painting_s_style_is_its_measured_preset_with_its_texture(tmp_path):
+    """--style PAINTING is the preset `painter styles --from` measures, plus the
+    painting itself: the weight-free texture loss pulls the strokes toward the
+    painting's texture (compared with the same style without it), and the SSIM
+    content loss keeps the photo's structure."""
+    from dataclasses import replace
+
+    from PIL import Image
+
+    from painter.analyze import preset
+    from painter.io import load_image
+    from painter.losses import ssim_loss
+    from painter.texture import FilterBank, texture_loss
+
+    y, x = torch.meshgrid(torch.arange(160.0), torch.arange(160.0), indexing="ij")
+    waves = 0.5 + 0.45 * torch.sin(2 * math.pi * (x + 6 * torch.sin(y / 9)) / 7)  # fine wavy dashes
+    art = torch.stack([0.2 + 0.6 * waves, 0.3 + 0.4 * waves, 0.8 - 0.5 * waves])
+    p = tmp_path / "waves.png"
+    Image.fromarray((art.permute(1, 2, 0).numpy() * 255).astype("uint8")).save(p)
+    st = load_style(str(p))
+    measured = preset(load_image(p), "waves")
+    assert st.strokes == measured["strokes"] and st.brush.aspect == measured["brush"]["aspect"]
+    assert st.texture_weight > 0 and st.ssim_weight > 0 and st.image is not None
+    bank = FilterBank(seed=0)
+    img = _photo(64)
+    target = bank.statistics(torch.nn.functional.interpolate(st.image[None], size=(64, 64), mode="area")[0],
+                             texture_only=True)
+    runs = {w: paint(img, style=replace(st, texture_weight=w), size=64, steps=60, notice=lambda m: None)
+            for w in (0.0, st.texture_weight)}
+    near = {w: float(texture_loss(bank.statistics(r.image, texture_only=True), target)) for w, r in runs.items()}
+    assert near[st.texture_weight] < 0.8 * near[0.0], near
+    plain = paint(img, style=replace(st, ssim_weight=0.0), size=64, steps=60, notice=lambda m: None)
+    kept = runs[st.texture_weight]
+    assert float(ssim_loss(kept.image, kept.target)) < float(ssim_loss(plain.image, plain.target))
