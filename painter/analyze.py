@@ -157,12 +157,13 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     bend = min(0.3, 0.05 + 0.25 * max(0.0, m.swirl - 0.4))  # swirling brushwork: curved strokes
     broken = m.variance > 0.8
     contours = m.contours > 0.2
-    layers = [{"fraction": 0.15, "coverage": 1.6, "steps": 0.2, "scale": 0.5},
-              {"fraction": 0.25, "coverage": 1.1, "steps": 0.3, "scale": 0.5},
-              {"fraction": 0.5 if contours else 0.6, "coverage": 0.6, "steps": 0.4 if contours else 0.5}]
-    if contours:
-        layers.append({"fraction": 0.1, "coverage": round(0.06 + 0.4 * (m.contours - 0.2), 3), "steps": 0.1,
-                       "dark": True, "brush": {"aspect": 6.0, "taper": 0.5, "bend": 0.1, "width_scale": 0.6}})
+    layers = [{"fraction": 0.15, "coverage": 1.6, "steps": 0.25, "scale": 0.5},
+              {"fraction": 0.25, "coverage": 1.1, "steps": 0.35, "scale": 0.5},
+              {"fraction": 0.55 if contours else 0.6, "coverage": 0.6, "steps": 0.3 if contours else 0.4}]
+    if contours:  # long dark lines along the edges, free to fade out where no edge wants them
+        layers.append({"fraction": 0.05, "coverage": round(0.06 + 0.4 * (m.contours - 0.2), 3), "steps": 0.1,
+                       "dark": True, "brush": {"aspect": 10.0, "taper": 0.5, "bend": 0.1, "width_scale": 0.6,
+                                               "opacity": [0.0, 1.0]}})
     material = ({"name": "oil", "strength": round(min(1.0, m.variance - 0.3), 2)} if broken else
                 {"name": "print"} if contours else {"name": "oil", "strength": 0.4})
     return {

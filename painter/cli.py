@@ -207,7 +207,12 @@ def _style_from_painting(painting: str, output: str | None, quiet: bool) -> None
     from .analyze import preset, to_toml
     from .io import atomic_write_bytes, load_image
 
-    text = to_toml(preset(load_image(painting), Path(painting).stem, f"the style of {Path(painting).name}, measured"))
+    d = preset(load_image(painting), Path(painting).stem, f"the style of {Path(painting).name}, measured")
+    # the painting itself stays the preset's style image (its texture and colours), named
+    # relative to where the preset is written (absolute on stdout: it may go anywhere)
+    art = Path(painting).resolve()
+    d["exemplar"] = {"image": os.path.relpath(art, Path(output).resolve().parent) if output else str(art)}
+    text = to_toml(d)
     if output is None:
         click.echo(text, nl=False)
         return

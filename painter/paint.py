@@ -10,12 +10,14 @@ A run is a short loop over named stages, each a function of its own:
     differs most from the goal (init.place_strokes), along the flow field;
   - *optimize* (:func:`optimize_layer`): Adam moves the layer's strokes (control
     points, widths, colours, opacities) through the differentiable renderer against
-    pixel losses (mean squared colour error plus an L1 term on image gradients) and,
-    with VGG weights, the neural style and content losses. Only the active layer's
-    strokes are optimized and rendered: the finished layers beneath are a cached
-    picture, the background the active strokes are drawn over ("over" is
-    associative), so a step costs what the active layer costs. Coarse layers are
-    optimized at a reduced resolution, which the vector strokes make free;
+    pixel losses (mean squared colour error plus an L1 term on image gradients), the
+    style's weight-free texture and SSIM content losses where it has them (styles
+    taken from paintings) and, with VGG weights, the neural style and content
+    losses. Only the active layer's strokes are optimized and rendered: the
+    finished layers beneath are a cached picture, the background the active
+    strokes are drawn over ("over" is associative), so a step costs what the
+    active layer costs. Coarse layers are optimized at a reduced resolution, which
+    the vector strokes make free;
   - *freeze* (:func:`freeze_layer`): the layer is composited once into the cache;
 - *polish*: the last share of the steps optimizes the strokes together (the
   optimize stage on all of them but the ground's and, in large runs, the coarsest

@@ -1,9 +1,12 @@
 """Style presets: brush, palette, layer schedule, loss weights and an exemplar.
 
 A preset is one TOML file in ``styles/`` (see ``styles/van_gogh.toml`` for every
-field, documented). ``load_style`` also takes the path of any image: its palette
-(k-means in CIELAB) and its colour distribution drive the painting, and its Gram
-statistics do too where VGG weights are available.
+field, documented). ``load_style`` also takes the path of any image, a painting:
+:func:`painter.analyze.preset` measures its brush, flow, palette, layers and
+material, and the painting itself becomes the style image, whose colour
+distribution the photo moves to and whose texture the weight-free texture loss (and,
+with VGG weights, the Gram loss) pulls the strokes toward. A preset file may name a
+painting as its style image (``[exemplar] image``).
 
 Each preset's exemplar image is made by the project itself: strokes in the preset's
 brush and palette, laid along the preset's flow field over patches of its colours,
@@ -169,9 +172,24 @@ def load_style(name_or_path: str | Path | Style | None) -> Style:
             raise StyleError(f"{what}: cannot read style file ({e})") from None
         d, name = read_toml(text, what), Path(what).stem
     try:
-        return style_from_dict(d, name)
+        st = style_from_dict(d, name)
     except (KeyError, TypeError, ValueError) as e:
         raise StyleError(f"{what}: bad style file ({e})") from None
+    image = d.get("exemplar", {}).get("image")
+    if image is None or kind == "preset":
+        return st
+    return replace(st, image=_style_image(Path(what).parent / str(image), f"{what}: exemplar image"))
+
+
+def _style_image(path: Path, what: str, size: int = STYLE_IMAGE_SIZE) -> torch.Tensor:
+    """The painting at ``path`` as a style image (longer side ``size``); a StyleError
+    naming ``what`` when it cannot be read."""
+    from .io import InputError, load_image, resize_longer
+
+    try:
+        return resize_longer(load_image(path), size)
+    except InputError as e:
+        raise StyleError(f"{what} {e}") from None
 
 
 def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:

@@ -1155,6 +1155,16 @@ def _(t, r):
     assert {"brush", "flow", "palette", "layers", "material"} <= set(d)
     style_from_dict(d)  # an editable preset painter reads back
     assert t.run("paint {photo} --style mine.toml --size 32 --steps 2 -q -o p.png").code == 0
+    # the painting stays its style image, named relative to the preset; a preset whose
+    # painting went missing says so in one line
+    from painter.styles import load_style
+
+    assert load_style(str(t.cwd / "mine.toml")).image is not None
+    (t.cwd / "moved").mkdir()
+    (t.cwd / "moved" / "mine.toml").write_text((t.cwd / "mine.toml").read_text())
+    bad = t.run("paint {photo} --style moved/mine.toml --size 32 --steps 2 -q -o q.png")
+    assert bad.code == 1 and "exemplar image" in bad.err and len(bad.err.strip().splitlines()) == 1, bad.err
+    assert not (t.cwd / "q.png").exists()
 
 
 @row("styles --from (stdout)", "styles --from {painting}")

@@ -32,3 +32,8 @@ def test_blur_by_shifts_is_the_convolution():
             finally:
                 imageops.SHIFT_RADIUS = old
             assert shifted.shape == x.shape and torch.allclose(shifted, convolved, atol=1e-6)
+
+
+def test_the_blur_by_shifts_has_autograd_s_gradient():
+    x = torch.rand(2, 9, 11, dtype=torch.double, generator=torch.Generator().manual_seed(1)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: imageops.gaussian_blur(t, 0.7), (x,))
