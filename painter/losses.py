@@ -108,13 +108,14 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
     return term
 
 
-def texture_term(style, dev) -> Callable[[torch.Tensor], torch.Tensor] | None:
+def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """The weight-free texture loss (painter.texture) toward ``style``'s image as a
     function of the rendered image, or None when the style's ``texture_weight`` is 0.
-    Both pictures are seen at the rendered picture's size (at most
-    :data:`TEXTURE_SIZE`), so that the painting's brushwork keeps its size relative to
-    the canvas; the statistics are of the standardized luma (the palette is the
-    colour transfer's job, the contrast the photo's)."""
+    The rendered picture is seen at its size (at most :data:`TEXTURE_SIZE`), the
+    style image at ``style_scale`` times that, so that the painting's brushwork keeps
+    its size relative to the canvas (``style_scale`` 2: twice as large); the
+    statistics are of the standardized luma (the palette is the colour transfer's
+    job, the contrast the photo's)."""
     if style.texture_weight <= 0:
         return None
     from .texture import FilterBank, texture_loss
@@ -127,7 +128,8 @@ def texture_term(style, dev) -> Callable[[torch.Tensor], torch.Tensor] | None:
         size = min(max(img.shape[1:]), TEXTURE_SIZE)
         if size not in targets:
             with torch.no_grad():
-                targets[size] = bank.statistics(resize_longer(painting, size), texture_only=True)
+                seen = resize_longer(painting, max(4 * bank.size, round(size * style_scale)))
+                targets[size] = bank.statistics(seen, texture_only=True)
         stats = bank.statistics(resize_longer(img, size), texture_only=True)
         return TEXTURE_SCALE * style.texture_weight * texture_loss(stats, targets[size])
 

@@ -144,6 +144,8 @@ def paint(
         raise ValueError("size must be >= 8")
     if steps < 0:
         raise ValueError("steps must be >= 0")
+    if style_scale <= 0:
+        raise ValueError("style_scale must be > 0")
     dev = resolve_device(device)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -156,7 +158,7 @@ def paint(
                                  style_scale, state["style_history"])
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
-    run = _Run(plan, state, gen, bar, perceptual, texture_term(st, dev), tuple(losses), callback, checkpoint,
+    run = _Run(plan, state, gen, bar, perceptual, texture_term(st, dev, style_scale), tuple(losses), callback, checkpoint,
                checkpoint_every)
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted

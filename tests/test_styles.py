@@ -168,3 +168,17 @@ def test_a_painting_s_style_is_its_measured_preset_with_its_texture(tmp_path):
     plain = paint(img, style=replace(st, ssim_weight=0.0), size=64, steps=60, notice=lambda m: None)
     kept = runs[st.texture_weight]
     assert float(ssim_loss(kept.image, kept.target)) < float(ssim_loss(plain.image, plain.target))
+
+
+def test_the_texture_loss_sees_the_painting_at_the_style_scale():
+    """--style-scale 2 shows the painting's brushwork twice as large: fine stripes
+    seen at twice their size are nearer to stripes twice as wide."""
+    from dataclasses import replace
+
+    from painter.losses import texture_term
+
+    y, x = torch.meshgrid(torch.arange(128.0), torch.arange(128.0), indexing="ij")
+    fine = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + y) / 6)).expand(3, -1, -1)
+    wide = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + y) / 12)).expand(3, -1, -1)
+    st = replace(load_style("none"), texture_weight=1.0, image=fine.contiguous())
+    assert texture_term(st, "cpu", 2.0)(wide) < 0.5 * texture_term(st, "cpu", 1.0)(wide)
