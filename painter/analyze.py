@@ -34,6 +34,11 @@ MEASURE_SIZE = 512
 
 #: the most strokes (at 256 px) a measured preset asks for: fine brushwork is many strokes
 MAX_STROKES = 2000
+#: the finest wavelength (working pixels) strokes paint well: two strokes of 2.5 px; a
+#: measured preset works at a size where the painting's wavelength is at least this
+FINEST_WAVELENGTH = 6.0
+#: the largest working size a measured preset asks for
+MAX_WORK_SIZE = 512
 #: a measured preset's weight-free texture loss, and its SSIM content loss that keeps the
 #: photo readable under it (tuned on starry_night and wave, benchmarks/style_match.py)
 TEXTURE_WEIGHT, SSIM_WEIGHT = 3.0, 0.02
@@ -146,14 +151,18 @@ def distance(a: Measures, b: Measures) -> dict[str, float]:
 def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     """A style preset (the dict of a ``styles/*.toml`` file) for the painting ``img``
     [3,H,W]: its palette, a brush sized by its texture wavelength and shaped by its
-    coherence, a flow that swirls as much as it does, dark contours where it has
-    them, opacity from its broken colour, a material and a layer schedule."""
+    coherence, a working size that resolves that wavelength, a flow that swirls as
+    much as it does, dark contours where it has them, opacity from its broken
+    colour, a material and a layer schedule."""
     m = measure(img)
     aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
     width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
     # the last layer's strokes are the painting's own size (their coverage is their
     # share of the strokes): fine brushwork takes many strokes, up to what a run affords
     strokes = int(min(MAX_STROKES, max(500, 256 * 256 / (aspect * width * width))))
+    # fine brushwork needs the pixels to show: the working size where its wavelength is
+    # FINEST_WAVELENGTH px (in steps of 64), between painter's default and MAX_WORK_SIZE
+    work_size = int(min(MAX_WORK_SIZE, max(256, 64 * math.ceil(FINEST_WAVELENGTH / m.scale / 64))))
     bend = min(0.3, 0.05 + 0.25 * max(0.0, m.swirl - 0.4))  # swirling brushwork: curved strokes
     broken = m.variance > 0.8
     contours = m.contours > 0.2
@@ -170,6 +179,7 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
         "name": name,
         "description": description or "taken from a painting by painter styles --from",
         "strokes": strokes,
+        "size": work_size,
         "ground": "paint",
         "brush": {"aspect": round(aspect, 2), "taper": 0.8, "bend": round(bend, 3),
                   "opacity": [0.6, 1.0] if broken else [0.9, 1.0], "width_scale": 1.0, "growth": 1.4},

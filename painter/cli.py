@@ -120,7 +120,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "scaled with --size]")
 @click.option("--size", type=click.IntRange(16, 4096), default=None,
               help="Working size: the longer side in pixels that the optimizer sees.  [default: a quarter of the "
-                   f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}]")
+                   f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}, at least the style's size]")
 @click.option("--output-size", type=click.IntRange(16, 16384), default=None, metavar="PX",
               help=f"Longer side of the outputs in pixels; the strokes are vectors, drawn sharp at any size.  "
                    f"[default: the photo's own, at most {MAX_OUTPUT_SIZE}; animations at most {MAX_ANIMATION_SIZE}]")
@@ -174,7 +174,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     dev = resolve_device(device)
     image = load_image(photo)
     out_size = output_size or min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
-    size = size or working_size(out_size)
+    size = size or working_size(out_size, st.size)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,

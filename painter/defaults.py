@@ -37,9 +37,10 @@ def check_output_path(path: str | Path) -> str:
     return ext
 
 
-def working_size(output_longer: int) -> int:
+def working_size(output_longer: int, least: int = 0) -> int:
     """The working size for an output whose longer side is ``output_longer`` px: a
-    quarter of it within :data:`WORK_SIZE_RANGE`, never more than the output (a 2048
-    px photo is painted at 512 px, its strokes drawn sharp at four times that)."""
+    quarter of it within :data:`WORK_SIZE_RANGE`, at least ``least`` (a style whose
+    brushwork needs the pixels), never more than the output (a 2048 px photo is
+    painted at 512 px, its strokes drawn sharp at four times that)."""
     lo, hi = WORK_SIZE_RANGE
-    return min(output_longer, max(lo, min(hi, output_longer // 4)))
+    return min(output_longer, max(lo, least, min(hi, output_longer // 4)))

@@ -91,7 +91,7 @@ def paint(
     *,
     style: str | Path | Style | None = "none",
     strokes: int | None = None,
-    size: int = DEFAULT_SIZE,
+    size: int | None = None,
     steps: int = DEFAULT_STEPS,
     seed: int = 0,
     device: str | torch.device = "auto",
@@ -116,7 +116,8 @@ def paint(
     ``style``: a preset name (see ``painter styles``), ``"none"`` (plain strokes
     against pixel losses), a Style, or the path of a painting to take the style of.
     ``strokes``: stroke count (default: the style's, scaled with ``size``); ``size``:
-    working size of the longer side in pixels; ``steps``: optimization steps over all
+    working size of the longer side in pixels (default: 256, or the style's ``size``
+    where its brushwork needs more); ``steps``: optimization steps over all
     layers. ``style_weight``/``content_weight`` override the style's VGG loss
     weights; ``preserve_color`` keeps the photo's colours (texture only);
     ``style_scale`` sizes the style image relative to the canvas; ``weights`` is a
@@ -138,6 +139,7 @@ def paint(
     from; the result is the one the uninterrupted run gives.
     """
     st = load_style(style)
+    size = max(DEFAULT_SIZE, st.size) if size is None else size
     if strokes is not None and strokes < 1:
         raise ValueError("strokes must be >= 1")
     if size < 8:

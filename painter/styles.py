@@ -63,6 +63,7 @@ class Style:
     name: str
     description: str = ""
     strokes: int = 500  # default stroke count at 256 px (scaled with the working size's longer side)
+    size: int = 0  # the least working size (px) by default: fine brushwork needs the pixels (0: painter's default)
     background: tuple[float, float, float] | None = None  # None: the photo's mean colour
     ground: str = "none"  # paint: an opaque first layer covers the canvas | paper: the background shows | none
     brush: Brush = field(default_factory=Brush)
@@ -126,6 +127,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         name=d.get("name", name),
         description=d.get("description", ""),
         strokes=int(d.get("strokes", 500)),
+        size=int(d.get("size", 0)),
         background=parse_hex(bg) if isinstance(bg, str) else None,
         ground=ground,
         brush=brush,

@@ -70,7 +70,15 @@ def test_different_paintings_give_different_presets():
         d = preset(img, name)
         styles[name] = style_from_dict(read_toml(to_toml(d), f"{name}.toml"), name)
     assert styles["stripes"].brush.aspect > styles["noise"].brush.aspect + 1
+    assert styles["noise"].size == 512 and styles["stripes"].size == 256  # fine brushwork needs the pixels
     assert styles["noise"].brush.opacity[0] < styles["outlined"].brush.opacity[0]  # broken colour: layered
     assert any(layer.dark for layer in styles["outlined"].layers)
     assert not any(layer.dark for layer in styles["stripes"].layers)
     assert styles["outlined"].material.name == "print"
+
+
+def test_the_working_size_is_a_quarter_of_the_output_and_at_least_the_style_s():
+    from painter.defaults import working_size
+
+    assert [working_size(n) for n in (200, 512, 1500, 2048, 4096)] == [200, 256, 375, 512, 512]
+    assert [working_size(n, 512) for n in (200, 512, 1500)] == [200, 512, 512]
