@@ -34,7 +34,7 @@ MEASURE_SIZE = 512
 
 #: the most strokes (at 256 px) a measured preset asks for: fine brushwork is many strokes
 MAX_STROKES = 2000
-#: the finest wavelength (working pixels) strokes paint well: two strokes of 2.5 px; a
+#: the finest wavelength (working pixels) strokes paint well: two strokes of 3 px; a
 #: measured preset works at a size where the painting's wavelength is at least this
 FINEST_WAVELENGTH = 6.0
 #: the largest working size a measured preset asks for

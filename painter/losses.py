@@ -1,8 +1,9 @@
 """The loss terms a painting is optimized against: pixels and edges
 (:func:`pixel_loss`), the pull of stroke colours to a palette
 (:func:`palette_pull`), the weight-free texture loss toward a style image
-(:func:`texture_term`) and, where VGG19 weights can be had, the neural style and
-content losses on the rendered picture (:func:`load_perceptual`, :func:`perceptual_term`)."""
+(:func:`texture_term`) and content loss (:func:`ssim_loss`) and, where VGG19
+weights can be had, the neural style and content losses on the rendered picture
+(:func:`load_perceptual`, :func:`perceptual_term`)."""
 from __future__ import annotations
 
 import sys
