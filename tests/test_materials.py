@@ -206,7 +206,9 @@ def test_chromium_draws_the_material(style, tmp_path, tmp_path_factory, monkeypa
 
     s = painted(style, tmp_path_factory)
     (tmp_path / "m.svg").write_text(to_svg(s, 320, 320))
-    shot = _screenshot(tmp_path / "m.svg", tmp_path / "shot.png", 320, 320, 100)
+    # a longer virtual-time budget: under load Chromium once took the screenshot before
+    # the filters were drawn (22.7 dB)
+    shot = _screenshot(tmp_path / "m.svg", tmp_path / "shot.png", 320, 320, 2000)
     monkeypatch.setattr(painter.filtergraph, "NOISE_ORIGIN", CHROMIUM_NOISE_ORIGIN)
     assert psnr_np(shot, to_uint8(draw(s, 320, 320))) >= 28
 
