@@ -3,10 +3,11 @@ move toward the painting?
 
 Each photo (astronaut, chelsea, coffee, rocket, 512 px) is painted with `--style
 PAINTING` for each shared painting (painter.paint at its defaults: 240 steps at the
-style's working size, 256 px or more where its brushwork needs it), and the output is what a user's PNG holds: the strokes drawn at the
-photo's size in their material (painter.export.draw). Photo, output and painting are
-all measured at 512 px (painter.analyze.MEASURE_SIZE), so that the finest brushwork
-each can show is the same. For every pair and every measure the progress is how
+style's working size, 256 px or more where its brushwork needs it), and the output
+is what a user's PNG holds: the strokes drawn at the photo's size in their material
+(painter.export.draw). Photo, output and painting are all measured at 512 px
+(painter.analyze.MEASURE_SIZE), so that the finest brushwork each can show is the
+same. For every pair and every measure the progress is how
 much of the photo's distance to the painting the output has covered:
 (d(photo, painting) - d(output, painting)) / d(photo, painting), with the distances
 of painter.analyze.distance (stroke scale as a log ratio, orientation coherence,
@@ -52,10 +53,7 @@ def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, fl
 
 
 def main() -> None:
-    args = parse_args(__doc__.splitlines()[0], lambda ap: ap.add_argument(
-        "--photos", help="comma-separated photos (default: all four)") and ap.add_argument(
-        "--paintings", help="comma-separated paintings (default: all four)") and ap.add_argument(
-        "--save", metavar="DIR", help="write each output there as PHOTO-PAINTING.png, to look at"))
+    args = parse_args(__doc__.splitlines()[0], _options)
     from painter.analyze import measure
     from painter.export import draw
     from painter.io import load_image, resize_longer
@@ -109,6 +107,12 @@ def main() -> None:
     figures["median_time_ratio"], figures["max_time_ratio"] = round(statistics.median(ratios), 2), round(max(ratios), 2)
     bars["median_time_ratio"] = bar(figures["median_time_ratio"], TIME_RATIO_MAX)
     finish("style_match", args.quick, figures, bars)
+
+
+def _options(ap) -> None:
+    ap.add_argument("--photos", help="comma-separated photos (default: all four)")
+    ap.add_argument("--paintings", help="comma-separated paintings (default: all four)")
+    ap.add_argument("--save", metavar="DIR", help="write each output there as PHOTO-PAINTING.png, to look at")
 
 
 def timed(fn):

@@ -160,8 +160,8 @@ def paint(
                                  style_scale, state["style_history"])
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
-    run = _Run(plan, state, gen, bar, perceptual, texture_term(st, dev, style_scale), tuple(losses), callback, checkpoint,
-               checkpoint_every)
+    texture = texture_term(st, dev, style_scale)
+    run = _Run(plan, state, gen, bar, perceptual, texture, tuple(losses), callback, checkpoint, checkpoint_every)
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
