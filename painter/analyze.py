@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from .color import kmeans_palette, pixels, srgb_to_lab
-from .imageops import gaussian_blur, luminance, sobel, structure_orientation
+from .imageops import coherence, gaussian_blur, luminance, sobel, structure_orientation
 
 #: pictures are measured at this longer side (scale is relative, so the answer holds)
 MEASURE_SIZE = 512
@@ -39,9 +39,10 @@ MAX_STROKES = 2000
 FINEST_WAVELENGTH = 6.0
 #: the largest working size a measured preset asks for
 MAX_WORK_SIZE = 512
-#: a measured preset's weight-free texture loss, and its SSIM content loss that keeps the
-#: photo readable under it (tuned on starry_night and wave, benchmarks/style_match.py)
-TEXTURE_WEIGHT, SSIM_WEIGHT = 3.0, 0.02
+#: a measured preset's weight-free texture loss and coherence pull, and its SSIM content
+#: loss that keeps the photo readable under them (tuned on starry_night and wave,
+#: benchmarks/style_match.py)
+TEXTURE_WEIGHT, COHERENCE_WEIGHT, SSIM_WEIGHT = 3.0, 0.3, 0.02
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,14 @@ def orientation(img: torch.Tensor, sigma: float) -> tuple[float, float]:
     theta, coh = structure_orientation(img, sigma)
     gx, gy = sobel(luminance(img))
     energy = gaussian_blur(gx * gx + gy * gy, sigma)[0]
-    coherence = float((coh * energy).sum() / energy.sum().clamp_min(1e-12))
+    weighted = float(coherence(img, sigma))
     field = torch.stack([torch.cos(2 * theta), torch.sin(2 * theta)])
     dx = field[:, :, 1:] - field[:, :, :-1]
     dy = field[:, 1:] - field[:, :-1]
     turn = torch.sqrt((dx[:, :-1] ** 2).sum(0) + (dy[:, :, :-1] ** 2).sum(0)) / 2  # radians per px (small angles)
     wgt = (coh * energy)[:-1, :-1]
     swirl = float((turn * wgt).sum() / wgt.sum().clamp_min(1e-12)) * 4 * sigma
-    return coherence, swirl
+    return weighted, swirl
 
 
 def contour_darkness(img: torch.Tensor) -> float:
@@ -131,10 +132,10 @@ def measure(img: torch.Tensor, colours: int = 8) -> Measures:
     longer = max(small.shape[1:])
     wavelength = texture_scale(small)
     sigma = max(1.0, wavelength / 4)
-    coherence, swirl = orientation(small, sigma)
+    coh, swirl = orientation(small, sigma)
     pal = kmeans_palette(pixels(small, 20000, torch.Generator().manual_seed(0)), k=colours, seed=0)
     pal = pal[torch.argsort(luminance(pal.t()[:, :, None])[0, :, 0])]
-    return Measures(scale=wavelength / longer, coherence=coherence, swirl=swirl, contours=contour_darkness(small),
+    return Measures(scale=wavelength / longer, coherence=coh, swirl=swirl, contours=contour_darkness(small),
                     variance=local_variance(small, sigma),
                     palette=tuple(tuple(round(float(c), 4) for c in row) for row in pal))
 
@@ -187,7 +188,7 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
         "palette": {"colors": ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in m.palette],
                     "strength": 0.7, "snap": 0.5},
         "loss": {"style": 1.0, "content": 0.3, "pixel": 1.0, "structure": 0.05, "blur": 1.0 if broken else 0.5,
-                 "texture": TEXTURE_WEIGHT, "ssim": SSIM_WEIGHT},
+                 "texture": TEXTURE_WEIGHT, "coherence": COHERENCE_WEIGHT, "ssim": SSIM_WEIGHT},
         "material": material,
         "layers": layers,
         "measured": {"scale": round(m.scale, 5), "coherence": round(m.coherence, 4), "swirl": round(m.swirl, 4),

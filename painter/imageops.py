@@ -92,10 +92,10 @@ def gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
 
 def sobel(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Horizontal and vertical derivatives of [C,H,W] (Sobel, replicate padding)."""
-    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], device=img.device, dtype=img.dtype) / 8
-    x = F.pad(img[:, None], (1, 1, 1, 1), mode="replicate")
-    gx = F.conv2d(x, kx.view(1, 1, 3, 3))[:, 0]
-    gy = F.conv2d(x, kx.t().contiguous().view(1, 1, 3, 3))[:, 0]
+    x = F.pad(img[:, None], (1, 1, 1, 1), mode="replicate")[:, 0]
+    smooth, diff = (0.25, 0.5, 0.25), (-0.5, 0.0, 0.5)  # the kernel is their outer product, applied as shifts
+    gx = _ShiftSum.apply(_ShiftSum.apply(x, diff, 2), smooth, 1)
+    gy = _ShiftSum.apply(_ShiftSum.apply(x, smooth, 2), diff, 1)
     return gx, gy
 
 
@@ -118,6 +118,16 @@ def structure_orientation(img: torch.Tensor, sigma: float) -> tuple[torch.Tensor
     tr = jxx + jyy
     coherence = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / tr.clamp_min(1e-12)
     return theta, coherence.clamp(0, 1)
+
+
+def coherence(img: torch.Tensor, sigma: float) -> torch.Tensor:
+    """How strongly the edges of [3,H,W] run one way at the scale ``sigma`` px: the
+    structure tensor's coherence weighted by edge energy (its trace), 0 to 1, a
+    differentiable scalar."""
+    gx, gy = sobel(luminance(img))
+    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy]), sigma)
+    spread = torch.sqrt((j[0] - j[2]) ** 2 + 4 * j[1] ** 2 + 1e-12)
+    return spread.sum() / (j[0] + j[2]).sum().clamp_min(1e-12)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 
 from .color import hue_distance2, srgb_to_lab
-from .imageops import gaussian_blur, luminance
+from .imageops import coherence, gaussian_blur, luminance
 from .io import resize_longer
 
 #: longer side (pixels) at which the VGG losses look at the painting
@@ -27,6 +27,10 @@ TEXTURE_SIZE = 512
 
 #: brings the texture loss (about 1 for unrelated textures) to the scale of the pixel losses
 TEXTURE_SCALE = 0.01
+
+#: the texture loss compares the edges' coherence at this scale (px), on both pictures
+#: at most this longer side (a quarter of the cost at 512 px)
+COHERENCE_SIGMA, COHERENCE_SIZE = 1.5, 256
 
 
 def palette_pull(colors: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
@@ -110,14 +114,18 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
 
 
 def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """The weight-free texture loss (painter.texture) toward ``style``'s image as a
-    function of the rendered image, or None when the style's ``texture_weight`` is 0.
-    The rendered picture is seen at its size (at most :data:`TEXTURE_SIZE`), the
-    style image at ``style_scale`` times that, so that the painting's brushwork keeps
-    its size relative to the canvas (``style_scale`` 2: twice as large); the
-    statistics are of the standardized luma (the palette is the colour transfer's
-    job, the contrast the photo's)."""
-    if style.texture_weight <= 0:
+    """The weight-free texture loss toward ``style``'s image as a function of the
+    rendered image, or None when the style's ``texture_weight`` and
+    ``coherence_weight`` are 0: the random filter bank's statistics
+    (painter.texture, of the standardized luma: the palette is the colour
+    transfer's job, the contrast the photo's) and the squared difference of the
+    edges' coherence (:func:`painter.imageops.coherence` at
+    :data:`COHERENCE_SIGMA` px and at most :data:`COHERENCE_SIZE`: how strongly the
+    brushwork runs one way). The
+    rendered picture is seen at its size (at most :data:`TEXTURE_SIZE`), the style
+    image at ``style_scale`` times that, so that the painting's brushwork keeps its
+    size relative to the canvas (``style_scale`` 2: twice as large)."""
+    if style.texture_weight <= 0 and style.coherence_weight <= 0:
         return None
     from .texture import FilterBank, texture_loss
 
@@ -130,9 +138,15 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
         if size not in targets:
             with torch.no_grad():
                 seen = resize_longer(painting, max(4 * bank.size, round(size * style_scale)))
-                targets[size] = bank.statistics(seen, texture_only=True)
-        stats = bank.statistics(resize_longer(img, size), texture_only=True)
-        return TEXTURE_SCALE * style.texture_weight * texture_loss(stats, targets[size])
+                targets[size] = (bank.statistics(seen, texture_only=True),
+                                 coherence(resize_longer(seen, COHERENCE_SIZE), COHERENCE_SIGMA))
+        stats, coh = targets[size]
+        x = resize_longer(img, size)
+        loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
+        if style.coherence_weight > 0:
+            edges = coherence(resize_longer(x, COHERENCE_SIZE), COHERENCE_SIGMA)
+            loss = loss + style.coherence_weight * (edges - coh) ** 2
+        return loss
 
     return term
 

@@ -81,6 +81,7 @@ class Style:
     blur: float = 0.0  # pixel losses compare both images blurred by this sigma (px at 256 px): optical mixing
     texture_weight: float = 0.0  # weight-free texture loss toward the style image (painter.texture)
     ssim_weight: float = 0.0  # luma SSIM against the photo (losses.ssim_loss): content without weights
+    coherence_weight: float = 0.0  # pull of the edges' coherence to the style image's (losses.texture_term)
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
     material: Material = Material()  # what the paint is made of: drawn over the strokes in every output
@@ -145,6 +146,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         blur=float(loss.get("blur", 0.0)),
         texture_weight=float(loss.get("texture", 0.0)),
         ssim_weight=float(loss.get("ssim", 0.0)),
+        coherence_weight=float(loss.get("coherence", 0.0)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
         material=material(d.get("material", "flat")),
     )

@@ -37,3 +37,23 @@ def test_blur_by_shifts_is_the_convolution():
 def test_the_blur_by_shifts_has_autograd_s_gradient():
     x = torch.rand(2, 9, 11, dtype=torch.double, generator=torch.Generator().manual_seed(1)).requires_grad_()
     assert torch.autograd.gradcheck(lambda t: imageops.gaussian_blur(t, 0.7), (x,))
+
+
+def test_coherence_of_stripes_and_of_noise():
+    import math
+
+    y, x = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    stripes = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + 0.5 * y) / 8)).expand(3, -1, -1)
+    noise = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(0))
+    assert imageops.coherence(stripes, 1.5) > 0.9 > 0.5 > imageops.coherence(noise, 1.5)
+
+
+def test_sobel_by_shifts_is_the_3x3_kernel():
+    img = torch.rand(2, 30, 41, generator=torch.Generator().manual_seed(2))
+    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+    x = torch.nn.functional.pad(img[:, None], (1, 1, 1, 1), mode="replicate")
+    gx, gy = imageops.sobel(img)
+    assert torch.allclose(gx, torch.nn.functional.conv2d(x, kx.view(1, 1, 3, 3))[:, 0], atol=1e-6)
+    assert torch.allclose(gy, torch.nn.functional.conv2d(x, kx.t().reshape(1, 1, 3, 3))[:, 0], atol=1e-6)
+    xd = torch.rand(1, 7, 8, dtype=torch.double, generator=torch.Generator().manual_seed(3)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: torch.stack(imageops.sobel(t)), (xd,))
