@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from .color import kmeans_palette, pixels, srgb_to_lab
-from .imageops import coherence, gaussian_blur, luminance, sobel, structure_orientation
+from .imageops import gaussian_blur, luminance, sobel, structure_tensor, tensor_coherence, tensor_orientation
 
 #: pictures are measured at this longer side (scale is relative, so the answer holds)
 MEASURE_SIZE = 512
@@ -92,10 +92,10 @@ def orientation(img: torch.Tensor, sigma: float) -> tuple[float, float]:
     px: the structure tensor's coherence weighted by edge energy, and how fast the
     doubled-angle orientation field turns, in radians per ``4 sigma`` px, where the
     field is coherent."""
-    theta, coh = structure_orientation(img, sigma)
-    gx, gy = sobel(luminance(img))
-    energy = gaussian_blur(gx * gx + gy * gy, sigma)[0]
-    weighted = float(coherence(img, sigma))
+    j = structure_tensor(img, sigma)  # once: the direction, its coherence and the edge energy
+    theta, coh = tensor_orientation(j)
+    energy = j[0] + j[2]
+    weighted = float(tensor_coherence(j))
     field = torch.stack([torch.cos(2 * theta), torch.sin(2 * theta)])
     dx = field[:, :, 1:] - field[:, :, :-1]
     dy = field[:, 1:] - field[:, :-1]

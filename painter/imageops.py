@@ -105,14 +105,17 @@ def luminance(img: torch.Tensor) -> torch.Tensor:
     return (img * w.view(3, 1, 1)).sum(0, keepdim=True)
 
 
-def structure_orientation(img: torch.Tensor, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Edge direction field from the structure tensor of [3,H,W].
-
-    Returns ``theta`` [H,W], the angle (radians, x right, y down) along which the
-    image changes least, i.e. along edges, and ``coherence`` [H,W] in [0,1].
-    """
+def structure_tensor(img: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The structure tensor of the luma of [3,H,W] at the scale ``sigma`` px:
+    [3,H,W] holding Jxx, Jxy and Jyy (its trace, Jxx + Jyy, is the edge energy)."""
     gx, gy = sobel(luminance(img))
-    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy]), sigma)
+    return gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy]), sigma)
+
+
+def tensor_orientation(j: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``theta`` [H,W], the angle (radians, x right, y down) along which the picture
+    of the structure tensor ``j`` [3,H,W] changes least, i.e. along edges, and the
+    ``coherence`` [H,W] in [0,1]."""
     jxx, jxy, jyy = j[0], j[1], j[2]
     theta = 0.5 * torch.atan2(2 * jxy, jxx - jyy) + math.pi / 2
     tr = jxx + jyy
@@ -120,14 +123,23 @@ def structure_orientation(img: torch.Tensor, sigma: float) -> tuple[torch.Tensor
     return theta, coherence.clamp(0, 1)
 
 
-def coherence(img: torch.Tensor, sigma: float) -> torch.Tensor:
-    """How strongly the edges of [3,H,W] run one way at the scale ``sigma`` px: the
-    structure tensor's coherence weighted by edge energy (its trace), 0 to 1, a
-    differentiable scalar."""
-    gx, gy = sobel(luminance(img))
-    j = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy]), sigma)
+def tensor_coherence(j: torch.Tensor) -> torch.Tensor:
+    """How strongly the edges run one way in the structure tensor ``j`` [3,H,W]: the
+    coherence weighted by edge energy (the trace), 0 to 1, a differentiable scalar."""
     spread = torch.sqrt((j[0] - j[2]) ** 2 + 4 * j[1] ** 2 + 1e-12)
     return spread.sum() / (j[0] + j[2]).sum().clamp_min(1e-12)
+
+
+def structure_orientation(img: torch.Tensor, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Edge direction field of [3,H,W] at the scale ``sigma``: (theta, coherence) of
+    :func:`tensor_orientation`."""
+    return tensor_orientation(structure_tensor(img, sigma))
+
+
+def coherence(img: torch.Tensor, sigma: float) -> torch.Tensor:
+    """How strongly the edges of [3,H,W] run one way at the scale ``sigma`` px
+    (:func:`tensor_coherence`)."""
+    return tensor_coherence(structure_tensor(img, sigma))
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -317,11 +317,11 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
         seen = gaussian_blur(img, view.sigma) if view.sigma > 0 else img
         inner = (slice(None), slice(y0 - ya, y1 - ya), slice(x0 - xa, x1 - xa))
         win = (slice(None), slice(y0, y1), slice(x0, x1))
-        loss = (y1 - y0) * (x1 - x0) / (h * w) * plan.style.pixel_weight * pixel_loss(
-            seen[inner], view.goal[win], plan.structure_weight, None if view.region is None else view.region[win])
+        share = (y1 - y0) * (x1 - x0) / (h * w)  # the window's part of the canvas
+        region = None if view.region is None else view.region[win]
+        loss = share * plan.style.pixel_weight * pixel_loss(seen[inner], view.goal[win], plan.structure_weight, region)
         if plan.style.ssim_weight:
-            loss = loss + (y1 - y0) * (x1 - x0) / (h * w) * plan.style.ssim_weight * ssim_loss(
-                img[inner], view.photo[win], weight=None if view.region is None else view.region[win])
+            loss = loss + share * plan.style.ssim_weight * ssim_loss(img[inner], view.photo[win], weight=region)
         for extra in run.losses:
             loss = loss + extra(img, view.photo)
         if run.perceptual is not None:
