@@ -142,7 +142,9 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
                                  coherence(resize_longer(seen, COHERENCE_SIZE), COHERENCE_SIGMA))
         stats, coh = targets[size]
         x = resize_longer(img, size)
-        loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
+        loss = torch.zeros((), device=img.device)
+        if style.texture_weight > 0:
+            loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
         if style.coherence_weight > 0:
             edges = coherence(resize_longer(x, COHERENCE_SIZE), COHERENCE_SIGMA)
             loss = loss + style.coherence_weight * (edges - coh) ** 2

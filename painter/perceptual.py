@@ -192,15 +192,14 @@ def random_vgg_state_dict(seed: int = 0) -> dict[str, torch.Tensor]:
 # ----------------------------------------------------------------------------- weights
 
 
-def _torchvision_weights():
-    from torchvision.models import VGG19_Weights
-
-    return VGG19_Weights.IMAGENET1K_V1
+#: torchvision's ``VGG19_Weights.IMAGENET1K_V1.url`` (a test keeps them equal): named
+#: here so that finding out there are no weights costs no 2 s import of torchvision
+WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 
 
 def hub_weights_path() -> Path:
     """Where torchvision keeps (or would download) the VGG19 weights: the torch hub cache."""
-    name = os.path.basename(urlparse(_torchvision_weights().url).path)
+    name = os.path.basename(urlparse(WEIGHTS_URL).path)
     return Path(torch.hub.get_dir()) / "checkpoints" / name
 
 
@@ -271,7 +270,8 @@ DOWNLOAD_ERRORS = (OSError, http.client.HTTPException)
 
 
 def _download(progress: bool) -> Mapping:
-    """torchvision's own download into the hub cache (SHA-256 checked).
+    """torchvision's download into the hub cache (what its ``get_state_dict`` does:
+    torch.hub, SHA-256 checked).
 
     torch.hub announces the download on stdout; that line goes to stderr with the
     progress bar when ``progress``, and nowhere otherwise, so stdout stays clean.
@@ -281,7 +281,7 @@ def _download(progress: bool) -> Mapping:
         if old is None:
             socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT_S)
         with contextlib.redirect_stdout(sys.stderr if progress else io.StringIO()):
-            return _torchvision_weights().get_state_dict(progress=progress, check_hash=True)
+            return torch.hub.load_state_dict_from_url(WEIGHTS_URL, progress=progress, check_hash=True)
     finally:
         socket.setdefaulttimeout(old)
 

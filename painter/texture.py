@@ -56,10 +56,13 @@ class FilterBank:
             w = w - w.mean(dim=(1, 2, 3), keepdim=True)  # blind to flat colour: texture only
             weights.append((w / w.flatten(1).norm(dim=1).view(-1, 1, 1, 1)).to(device))
         self.weights = tuple(weights)
+        # the same filters for a gray picture (its three channels equal): summed over channels
+        self.gray_weights = tuple(w.sum(1, keepdim=True) for w in weights)
         self.size = size
 
     def responses(self, image: torch.Tensor) -> list[torch.Tensor]:
-        """The rectified responses [C, P_l] of each level to ``image`` [3,H,W]:
+        """The rectified responses [C, P_l] of each level to ``image`` [3,H,W]
+        (or [1,H,W], a gray picture, seen as three equal channels):
         level ``l`` sees the picture halved ``l`` times (2x2 averages), while the
         picture stays at least twice the filters' size. The two finest levels keep
         every other response each way (their filters still see every pixel): the
@@ -67,7 +70,7 @@ class FilterBank:
         cost."""
         x = image[None]
         out = []
-        for level, w in enumerate(self.weights):
+        for level, w in enumerate(self.gray_weights if len(image) == 1 else self.weights):
             if level:
                 if min(x.shape[2:]) < 4 * self.size:  # too small for its filters: no more levels
                     break
@@ -82,7 +85,7 @@ class FilterBank:
         neither its colours nor its contrast count (a measure of texture alone)."""
         if texture_only:
             y = luminance(image)
-            image = ((y - y.mean()) / y.std().clamp_min(1e-6)).expand(3, -1, -1)
+            image = (y - y.mean()) / y.std().clamp_min(1e-6)
         means, grams = [], []
         for r in self.responses(image):
             # one product gives both: a row of ones makes the Gram's last row the means
