@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 
 from .color import hue_distance2, srgb_to_lab
-from .imageops import coherence, gaussian_blur, luminance
+from .imageops import coherences, gaussian_blur, luminance
 from .io import resize_longer
 
 #: longer side (pixels) at which the VGG losses look at the painting
@@ -30,7 +30,7 @@ TEXTURE_SCALE = 0.01
 
 #: the texture loss compares the edges' coherence at this scale (px), on both pictures
 #: at most this longer side (a quarter of the cost at 512 px)
-COHERENCE_SIGMA, COHERENCE_SIZE = 1.5, 256
+COHERENCE_SIGMAS, COHERENCE_SIZE = (1.0, 2.0, 4.0), 256
 
 
 def palette_pull(colors: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
@@ -139,15 +139,15 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
             with torch.no_grad():
                 seen = resize_longer(painting, max(4 * bank.size, round(size * style_scale)))
                 targets[size] = (bank.statistics(seen, texture_only=True),
-                                 coherence(resize_longer(seen, COHERENCE_SIZE), COHERENCE_SIGMA))
+                                 coherences(resize_longer(seen, COHERENCE_SIZE), COHERENCE_SIGMAS))
         stats, coh = targets[size]
         x = resize_longer(img, size)
         loss = torch.zeros((), device=img.device)
         if style.texture_weight > 0:
             loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
         if style.coherence_weight > 0:
-            edges = coherence(resize_longer(x, COHERENCE_SIZE), COHERENCE_SIGMA)
-            loss = loss + style.coherence_weight * (edges - coh) ** 2
+            edges = coherences(resize_longer(x, COHERENCE_SIZE), COHERENCE_SIGMAS)
+            loss = loss + style.coherence_weight * ((edges - coh) ** 2).mean()
         return loss
 
     return term
