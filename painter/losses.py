@@ -28,8 +28,11 @@ TEXTURE_SIZE = 512
 #: brings the texture loss (about 1 for unrelated textures) to the scale of the pixel losses
 TEXTURE_SCALE = 0.01
 
-#: the texture loss compares the edges' coherence at this scale (px), on both pictures
-#: at most this longer side (a quarter of the cost at 512 px)
+#: the texture loss compares the edges' coherence at these scales (px), on both
+#: pictures at most this longer side (a quarter of the cost at 512 px; a smaller
+#: canvas, at the same shares of its size). Several scales, because a picture's
+#: coherence is measured at its own brushwork's scale (painter.analyze.measure),
+#: which the painting moves
 COHERENCE_SIGMAS, COHERENCE_SIZE = (1.0, 2.0, 4.0), 256
 
 
@@ -118,9 +121,9 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
     rendered image, or None when the style's ``texture_weight`` and
     ``coherence_weight`` are 0: the random filter bank's statistics
     (painter.texture, of the standardized luma: the palette is the colour
-    transfer's job, the contrast the photo's) and the squared difference of the
-    edges' coherence (:func:`painter.imageops.coherence` at
-    :data:`COHERENCE_SIGMA` px and at most :data:`COHERENCE_SIZE`: how strongly the
+    transfer's job, the contrast the photo's) and the mean squared difference of
+    the edges' coherence (:func:`painter.imageops.coherences` at
+    :data:`COHERENCE_SIGMAS` px and at most :data:`COHERENCE_SIZE`: how strongly the
     brushwork runs one way). The
     rendered picture is seen at its size (at most :data:`TEXTURE_SIZE`), the style
     image at ``style_scale`` times that, so that the painting's brushwork keeps its
@@ -135,18 +138,20 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
 
     def term(img: torch.Tensor) -> torch.Tensor:
         size = min(max(img.shape[1:]), TEXTURE_SIZE)
+        small = min(size, COHERENCE_SIZE)
+        sigmas = tuple(s * small / COHERENCE_SIZE for s in COHERENCE_SIGMAS)  # the same share of the canvas
         if size not in targets:
             with torch.no_grad():
                 seen = resize_longer(painting, max(4 * bank.size, round(size * style_scale)))
-                targets[size] = (bank.statistics(seen, texture_only=True),
-                                 coherences(resize_longer(seen, COHERENCE_SIZE), COHERENCE_SIGMAS))
+                edges = resize_longer(painting, max(16, round(small * style_scale)))
+                targets[size] = (bank.statistics(seen, texture_only=True), coherences(edges, sigmas))
         stats, coh = targets[size]
         x = resize_longer(img, size)
         loss = torch.zeros((), device=img.device)
         if style.texture_weight > 0:
             loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
         if style.coherence_weight > 0:
-            edges = coherences(resize_longer(x, COHERENCE_SIZE), COHERENCE_SIGMAS)
+            edges = coherences(resize_longer(x, small), sigmas)
             loss = loss + style.coherence_weight * ((edges - coh) ** 2).mean()
         return loss
 

@@ -28,8 +28,9 @@ from .styles import Brush, LayerSpec, Style
 POLISH_SHARE = 0.3
 #: runs of at least this many strokes leave their coarsest layer (buried under the
 #: others) beneath the polish, cached: 5000 strokes at 512 px, 34.2 dB in 21 s rather
-#: than 34.4 dB in 27.5 s; smaller runs polish it too (500 at 256 px: 26.9 dB, not 26.6)
-POLISH_SKIP_FROM = 2000
+#: than 34.4 dB in 27.5 s; 1600 at 256 px, 32.6 dB in 7.1 s rather than 32.9 in 8.7
+#: (astronaut); smaller runs polish it too (500 at 256 px: 26.9 dB, not 26.6)
+POLISH_SKIP_FROM = 1500
 
 #: three coarse layers optimized at half resolution, then half of the strokes, small,
 #: at full resolution (tuned on scikit-image photos for PSNR per second)

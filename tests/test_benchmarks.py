@@ -18,9 +18,10 @@ TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vg
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cli_startup", "coverage", "fidelity", "full_size", "many_strokes", "quality",
                                   "determinism", "materials", "render_speed",
-                                  "style_palette", "style_speed", "trace_bw", "trace_color", "trace_refine"])
+                                  "style_match", "style_palette", "style_speed", "trace_bw", "trace_color",
+                                  "trace_refine"])
 def test_benchmark_quick(name):
-    if name == "style_palette" and not (ROOT.parent / "shared" / "data" / "styles").is_dir():
+    if name in ("style_match", "style_palette") and not (ROOT.parent / "shared" / "data" / "styles").is_dir():
         pytest.skip("the paintings in ../shared/data/styles are not beside this checkout")
     r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--quick"],
                        capture_output=True, text=True, timeout=600, cwd=ROOT)

@@ -48,6 +48,18 @@ def test_coherence_of_stripes_and_of_noise():
     assert imageops.coherence(stripes, 1.5) > 0.9 > 0.5 > imageops.coherence(noise, 1.5)
 
 
+def test_coherence_at_several_scales_is_each_scale_s_own():
+    """The cascaded blurs of coherences give what one blur per scale gives (a
+    Gaussian blurred by another is one of the summed variances), and its gradient."""
+    img = torch.rand(3, 48, 40, generator=torch.Generator().manual_seed(4))
+    got = imageops.coherences(img, (1.0, 2.0, 4.0))
+    want = torch.stack([imageops.coherence(img, s) for s in (1.0, 2.0, 4.0)])
+    assert got[0] > got[1] > got[2]  # noise: fewer edges agree the wider one looks
+    assert torch.allclose(got, want, atol=0.01), (got, want)
+    xd = torch.rand(3, 12, 14, dtype=torch.double, generator=torch.Generator().manual_seed(5)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: imageops.coherences(t, (0.8, 1.5)), (xd,))
+
+
 def test_sobel_by_shifts_is_the_3x3_kernel():
     img = torch.rand(2, 30, 41, generator=torch.Generator().manual_seed(2))
     kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
