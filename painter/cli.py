@@ -467,6 +467,41 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
             save_mp4(strokes, p, **timing)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback: this machine only; 0.0.0.0: every network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on.")
+@click.option("--no-open", is_flag=True, help="Do not open the browser.")
+@click.option("--data", type=click.Path(file_okay=False, path_type=str), default=None, metavar="DIR",
+              help="Folder for the jobs and their results. [default: ~/.painter/studio]")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Jobs that paint at once (each in its own process).")
+def studio(host, port, no_open, data, workers) -> None:
+    """The web app: paint and trace photos in the browser, watch the strokes go down.
+
+    Ctrl-C stops it; paintings under way are checkpointed and resume at the next start.
+    """
+    import socket
+
+    from .studio import DEFAULT_DATA, serve
+
+    folder = Path(data).expanduser() if data else DEFAULT_DATA
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        _fail(f"{folder}: cannot create the data folder ({e.strerror or e})")
+    if not _writable(folder):
+        _fail(f"{folder}: the data folder is not writable")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+        except OSError as e:
+            _fail(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port")
+    serve(host, port, folder, workers=workers, open_browser=not no_open,
+          announce=lambda m: click.echo(m, err=True))
+
+
 def _check_own_material(path: str, strokes, mat) -> None:
     """A stroke file whose recorded material is not one painter knows is an input
     error (unless ``--material`` replaces it)."""
@@ -481,18 +516,17 @@ def _check_own_material(path: str, strokes, mat) -> None:
 
 def _load_art(path: str):
     """A stroke file (StrokeSet) or a path file (PathSet, from `painter trace`)."""
-    from .paths import PathFileError, PathSet
-    from .strokes import StrokeFileError, StrokeSet
+    from .export import load_art
+    from .paths import PathFileError
+    from .strokes import StrokeFileError
 
     p = Path(path)
     if not p.exists():
         _fail(f"{path}: no such file")
     if p.is_dir():
         _fail(f"{path}: is a directory, not a stroke file")
-    with open(p, "rb") as f:
-        head = f.read(256)  # both formats write "format" first
     try:
-        return PathSet.load(p) if b'"painter.paths"' in head else StrokeSet.load(p)
+        return load_art(p)
     except (StrokeFileError, PathFileError) as e:
         _fail(f"{path}: {e}")
 

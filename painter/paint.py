@@ -103,7 +103,7 @@ def paint(
     weights: str | Path | None = None,
     structure_weight: float | None = None,
     callback: Callable[[int, StrokeSet, torch.Tensor], object] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[str, int, int, float | None], object] = False,
     notice: Callable[[str], None] | None = None,
     mask: torch.Tensor | None = None,
     losses: Sequence[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = (),
@@ -125,6 +125,8 @@ def paint(
     torchvision's download). Without weights the neural loss is skipped with a
     one-line ``notice`` and the preset still paints. ``callback(step, strokes,
     image)`` runs after every step; returning ``False`` stops the run.
+    ``progress``: a bar on stderr (True), or a function ``(stage, step, steps,
+    loss)`` called after every step (a front end's progress).
 
     ``mask`` ([H,W], any resolution, true/1 where to paint) paints one region only:
     strokes are placed and judged there, and the result keeps the strokes whose

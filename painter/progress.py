@@ -1,8 +1,10 @@
 """Progress of long runs: a tqdm bar (stage, step, loss, eta) on a terminal, one line
-per finished stage in logs, nothing when disabled."""
+per finished stage in logs, a function's calls for front ends (the studio), nothing
+when disabled."""
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 
 class NoBar:
@@ -38,8 +40,29 @@ class LineLog(NoBar):
         print(f"{self.desc}: step {self.n}/{self.total} {extra}", file=sys.stderr, flush=True)
 
 
-def progress(total: int, enabled: bool, initial: int = 0):
-    """A progress bar (stage, step, loss, eta) on a terminal, stage lines in logs."""
+class Report(NoBar):
+    """Progress for a program: ``report(stage, step, total, loss)`` after every step
+    (``loss`` None until the first)."""
+
+    def __init__(self, report: Callable[[str, int, int, float | None], object], total: int, initial: int = 0):
+        self.report, self.total, self.n, self.desc, self.loss = report, total, initial, "", None
+
+    def set_description(self, desc: str, *a, **k) -> None:
+        self.desc = desc
+
+    def set_postfix(self, *a, loss=None, **k) -> None:
+        self.loss = float(loss) if loss is not None else None
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self.report(self.desc, self.n, self.total, self.loss)
+
+
+def progress(total: int, enabled: bool | Callable[[str, int, int, float | None], object], initial: int = 0):
+    """A progress bar (stage, step, loss, eta) on a terminal, stage lines in logs; a
+    function as ``enabled`` is called instead (see :class:`Report`)."""
+    if callable(enabled):
+        return Report(enabled, total, initial)
     if not enabled:
         return NoBar()
     if not sys.stderr.isatty():

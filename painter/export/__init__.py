@@ -14,7 +14,15 @@ from ..render.raster import background_image
 from ..strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
-__all__ = ["FORMATS", "check_output_path", "draw", "export", "export_size", "save_svg", "to_svg"]
+__all__ = ["FORMATS", "check_output_path", "draw", "export", "export_size", "load_art", "save_svg", "to_svg"]
+
+
+def load_art(path: str | Path) -> StrokeSet | PathSet:
+    """A stroke file (StrokeSet) or a path file (PathSet, from tracing), told apart by
+    its ``format`` (which both write first). Raises their file errors."""
+    with open(path, "rb") as f:
+        head = f.read(256)
+    return PathSet.load(path) if b'"painter.paths"' in head else StrokeSet.load(path)
 
 
 def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None,

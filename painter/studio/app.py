@@ -1,0 +1,323 @@
+"""The studio's HTTP API and page: a Starlette app, its routes in one table (ROUTES).
+
+Every error is JSON, ``{"error": "one line"}``, with its status: 400 bad input, 404
+unknown job or file, 413 an upload too large (bytes or pixels, told before decoding),
+429 a full queue. Requests name jobs by id only (16 hex digits) and results by kind
+from a fixed list, so no request reaches a path outside the studio's data folder.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import io
+import json
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..io import atomic_write_bytes
+from ..presets import describe_presets, preset_names
+from .jobs import FINAL, ID_PATTERN, RESULTS, Job, JobStore, Runner
+
+#: the largest upload (bytes, the whole request) and image (pixels, from its header)
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
+#: what a job may ask for: name -> (type, least, most)
+LIMITS = {"strokes": (int, 1, 20000), "size": (int, 64, 1024), "steps": (int, 0, 5000),
+          "seed": (int, 0, 2**31 - 1), "colors": (int, 2, 64)}
+#: seconds between keep-alive comments on an event stream
+HEARTBEAT = 15.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class Hub:
+    """Tells the event streams about job changes, which arrive from the runner's thread."""
+
+    def __init__(self):
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.subscribers: dict[str, set[asyncio.Queue]] = {}
+
+    def publish(self, job: Job) -> None:
+        if self.loop is None:
+            return
+        data = job.public()
+        for q in list(self.subscribers.get(job.id, ())):
+            self.loop.call_soon_threadsafe(q.put_nowait, data)
+
+    def subscribe(self, job_id: str) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue()
+        self.subscribers.setdefault(job_id, set()).add(q)
+        return q
+
+    def unsubscribe(self, job_id: str, q: asyncio.Queue) -> None:
+        self.subscribers.get(job_id, set()).discard(q)
+
+
+def create_app(data: Path, workers: int = 1, max_queued: int = 16) -> Starlette:
+    """The studio over the data folder ``data`` (jobs in ``data/jobs``)."""
+    hub = Hub()
+    store = JobStore(Path(data) / "jobs")
+    runner = Runner(store, workers=workers, max_queued=max_queued, notify=hub.publish)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        hub.loop = asyncio.get_running_loop()
+        runner.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runner.stop)
+
+    app = Starlette(routes=ROUTES + [Mount("/static", StaticFiles(directory=str(_static_dir())), name="static")],
+                    lifespan=lifespan,
+                    exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error})
+    app.state.store, app.state.runner, app.state.hub = store, runner, hub
+    return app
+
+
+# -- routes -------------------------------------------------------------------------------
+async def page(request: Request) -> Response:
+    return FileResponse(_static_dir() / "index.html", media_type="text/html")
+
+
+async def styles(request: Request) -> Response:
+    listed = [{"name": "none", "description": "plain strokes against pixel losses"}]
+    listed += [{"name": n, "description": d} for n, d in describe_presets()]
+    return JSONResponse({"styles": listed})
+
+
+async def list_jobs(request: Request) -> Response:
+    return JSONResponse({"jobs": [j.public() for j in request.app.state.store.listing()]})
+
+
+async def create_job(request: Request) -> Response:
+    runner: Runner = request.app.state.runner
+    if runner.full():
+        raise ApiError(429, f"the queue is full ({runner.max_queued} jobs waiting); try again when one has finished")
+    form = await _form(request)
+    mode = str(form.get("mode") or "paint")
+    if mode not in ("paint", "trace"):
+        raise ApiError(400, f"mode must be paint or trace, not {mode!r}")
+    upload = form.get("image")
+    if upload is None or isinstance(upload, str):
+        raise ApiError(400, "no image: send the photo as the multipart file field 'image'")
+    options = {k: _number(form, k) for k in LIMITS if form.get(k) not in (None, "")}
+    photo = await _image_bytes(upload, "image")
+    painting = None
+    if mode == "paint":
+        given = form.get("style_image")
+        if given is not None and not isinstance(given, str) and given.filename:
+            painting = await _image_bytes(given, "style_image")
+            options["style"] = "@image"
+        else:
+            options["style"] = _style_name(str(form.get("style") or "none"))
+    store: JobStore = request.app.state.store
+    job = Job(id=store.new_id(), mode=mode, options=options, name=Path(upload.filename or "photo").name[:200])
+    job.options["name"] = job.name
+    job.steps = int(options.get("steps", 240)) if mode == "paint" else 1
+    folder = store.folder(job.id)
+    folder.mkdir(parents=True)
+    atomic_write_bytes(folder / "input", photo)
+    if painting is not None:
+        atomic_write_bytes(folder / "style", painting)
+    runner.submit(job)
+    return JSONResponse({"id": job.id, "job": job.public()}, status_code=201)
+
+
+async def get_job(request: Request) -> Response:
+    return JSONResponse(_job(request).public())
+
+
+async def delete_job(request: Request) -> Response:
+    """A queued or running job is cancelled; a finished one is deleted."""
+    job = _job(request)
+    if job.state in FINAL:
+        await run_in_threadpool(request.app.state.store.remove, job.id)
+        return JSONResponse({"id": job.id, "deleted": True})
+    job = request.app.state.runner.cancel(job.id)
+    return JSONResponse(job.public())
+
+
+async def events(request: Request) -> Response:
+    """Server-sent events: a ``job`` event with the job (as GET /api/jobs/{id}) now and
+    at each change, until it is finished."""
+    job = _job(request)
+    hub: Hub = request.app.state.hub
+    q = hub.subscribe(job.id)
+
+    async def stream():
+        try:
+            data = job.public()
+            while True:
+                yield f"event: job\ndata: {json.dumps(data)}\n\n"
+                if data["state"] in FINAL:
+                    return
+                try:
+                    data = await asyncio.wait_for(q.get(), HEARTBEAT)
+                except asyncio.TimeoutError:
+                    yield ": keep-alive\n\n"
+                    data = request.app.state.store.get(job.id).public()
+        finally:
+            hub.unsubscribe(job.id, q)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def preview(request: Request) -> Response:
+    job = _job(request)
+    path = request.app.state.store.folder(job.id) / "preview.png"
+    if not path.is_file() or path.is_symlink():
+        raise ApiError(404, "no preview yet")
+    return Response(await run_in_threadpool(path.read_bytes), media_type="image/png",
+                    headers={"Cache-Control": "no-store"})
+
+
+async def result(request: Request) -> Response:
+    from .worker import make_result
+
+    job = _job(request)
+    kind = request.path_params["kind"]
+    if kind not in RESULTS:
+        raise ApiError(404, f"no result {kind!r}: ask for one of {', '.join(RESULTS)}")
+    if job.state != "done":
+        raise ApiError(404, f"job {job.id} is {job.state}: its results come when it is done")
+    path = await run_in_threadpool(make_result, request.app.state.store.folder(job.id), kind)
+    if path.is_symlink():
+        raise ApiError(404, f"no result {kind!r}")
+    stem = Path(job.name).stem or "painting"
+    media = {"svg": "image/svg+xml", "animated.svg": "image/svg+xml", "png": "image/png", "json": "application/json",
+             "gif": "image/gif", "mp4": "video/mp4"}[kind]
+    return FileResponse(path, media_type=media, filename=f"{stem}-{job.mode}ed.{kind}")
+
+
+ROUTES = [
+    Route("/", page),
+    Route("/api/styles", styles),
+    Route("/api/jobs", list_jobs, methods=["GET"]),
+    Route("/api/jobs", create_job, methods=["POST"]),
+    Route("/api/jobs/{id}", get_job, methods=["GET"]),
+    Route("/api/jobs/{id}", delete_job, methods=["DELETE"]),
+    Route("/api/jobs/{id}/events", events),
+    Route("/api/jobs/{id}/preview.png", preview),
+    Route("/api/jobs/{id}/result.{kind}", result),
+]
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _static_dir() -> Path:
+    return Path(str(resources.files("painter.studio") / "static"))
+
+
+def _job(request: Request) -> Job:
+    job_id = request.path_params["id"]
+    try:
+        if not ID_PATTERN.match(job_id):
+            raise KeyError(job_id)
+        return request.app.state.store.get(job_id)
+    except KeyError:
+        raise ApiError(404, f"no job {job_id[:40]!r}") from None
+
+
+async def _form(request: Request):
+    """The multipart form, read with the byte limit applied as it arrives."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
+        raise ApiError(413, f"upload of {int(length):,} bytes is over the limit of {MAX_UPLOAD_BYTES:,}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, f"upload is over the limit of {MAX_UPLOAD_BYTES:,} bytes")
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    try:
+        return await Request(request.scope, receive).form(max_files=2, max_fields=20)
+    except Exception as e:  # noqa: BLE001 - a malformed form of any kind is the client's error
+        raise ApiError(400, f"not a multipart form ({str(e)[:120] or type(e).__name__})") from None
+
+
+def _number(form, key: str) -> int:
+    kind, lo, hi = LIMITS[key]
+    try:
+        value = kind(str(form.get(key)).strip())
+    except ValueError:
+        raise ApiError(400, f"{key} must be a whole number, not {str(form.get(key))[:40]!r}") from None
+    if not lo <= value <= hi:
+        raise ApiError(400, f"{key} must be between {lo} and {hi}, not {value}")
+    return value
+
+
+def _style_name(name: str) -> str:
+    names = ["none", *preset_names()]
+    if name in names:
+        return name
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+    hint = f"; did you mean {' or '.join(close)}?" if close else f"; the presets are {', '.join(names)}"
+    raise ApiError(400, f"unknown style {name[:60]!r}{hint}")
+
+
+async def _image_bytes(upload, field: str) -> bytes:
+    data = await upload.read()
+    await run_in_threadpool(_check_image, data, f"{field} ({Path(upload.filename or '').name[:80] or 'upload'})")
+    return data
+
+
+def _check_image(data: bytes, what: str) -> None:
+    """An upload that is an image painter can read, and not too large: the size comes
+    from the header, before the pixels are decoded."""
+    from PIL import Image
+
+    if not data:
+        raise ApiError(400, f"{what}: empty file")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if w * h > MAX_IMAGE_PIXELS:
+                raise ApiError(413, f"{what}: {w}x{h} pixels is over the limit of {MAX_IMAGE_PIXELS:,}")
+            im.load()
+    except ApiError:
+        raise
+    except Image.DecompressionBombError:
+        raise ApiError(413, f"{what}: over the limit of {MAX_IMAGE_PIXELS:,} pixels") from None
+    except Image.UnidentifiedImageError:
+        raise ApiError(400, f"{what}: not an image, or a format painter cannot read") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        why = str(e).splitlines()[0][:120] if str(e) else "damaged"
+        raise ApiError(400, f"{what}: cannot read the image ({why})") from None
+
+
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    msg = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
+    return JSONResponse({"error": msg}, status_code=exc.status_code)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
+
+
+__all__ = ["MAX_IMAGE_PIXELS", "MAX_UPLOAD_BYTES", "ROUTES", "create_app"]

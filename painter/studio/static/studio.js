@@ -1,0 +1,186 @@
+// painter studio: the page, on the studio's own HTTP API (see painter/studio/__init__.py).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const state = { photo: null, painting: null, style: "none", mode: "paint", job: null, source: null };
+
+async function api(path, options) {
+  const r = await fetch(path, options);
+  const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+  if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+  return body;
+}
+
+function say(text) { $("message").textContent = text || ""; }
+
+function fmtTime(s) {
+  if (s == null || !isFinite(s)) return "";
+  s = Math.round(s);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s left` : `${s} s left`;
+}
+
+// -- choosing ------------------------------------------------------------------------
+function pick(file, which) {
+  if (!file) return;
+  if (!file.type.startsWith("image/")) { say(`${file.name} is not an image`); return; }
+  say("");
+  if (which === "photo") {
+    state.photo = file;
+    const img = $("photo-preview");
+    img.src = URL.createObjectURL(file);
+    img.hidden = false;
+    $("drop").classList.add("has-photo");
+  } else {
+    state.painting = file;
+    $("painting-label").textContent = `Style of ${file.name} (click a preset to go back)`;
+    $("painting-drop").classList.add("active");
+    document.querySelectorAll(".style").forEach((b) => b.classList.remove("active"));
+  }
+  $("go").disabled = !state.photo;
+}
+
+function dropTarget(el, which, input) {
+  el.addEventListener("click", () => input.click());
+  el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") input.click(); });
+  input.addEventListener("click", (e) => e.stopPropagation());
+  input.addEventListener("change", () => pick(input.files[0], which));
+  el.addEventListener("dragover", (e) => { e.preventDefault(); el.classList.add("over"); });
+  el.addEventListener("dragleave", () => el.classList.remove("over"));
+  el.addEventListener("drop", (e) => {
+    e.preventDefault(); el.classList.remove("over"); pick(e.dataTransfer.files[0], which);
+  });
+}
+
+async function loadStyles() {
+  const { styles } = await api("/api/styles");
+  const box = $("styles");
+  for (const s of styles) {
+    const b = document.createElement("button");
+    b.className = "style" + (s.name === state.style ? " active" : "");
+    b.dataset.style = s.name;
+    b.title = s.description;
+    b.innerHTML = `<b></b><small></small>`;
+    b.querySelector("b").textContent = s.name.replace(/_/g, " ");
+    b.querySelector("small").textContent = s.description;
+    b.addEventListener("click", () => {
+      state.style = s.name; state.painting = null;
+      $("painting-drop").classList.remove("active");
+      $("painting-label").textContent = "…or drop a painting to take its style from";
+      document.querySelectorAll(".style").forEach((x) => x.classList.toggle("active", x === b));
+    });
+    box.appendChild(b);
+  }
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.dataset.mode === mode));
+  $("paint-options").hidden = mode !== "paint";
+  $("trace-options").hidden = mode !== "trace";
+  $("go").textContent = mode === "paint" ? "Paint it" : "Trace it";
+}
+
+// -- a job ----------------------------------------------------------------------------
+async function start() {
+  const form = new FormData();
+  form.append("image", state.photo);
+  form.append("mode", state.mode);
+  if (state.mode === "paint") {
+    if (state.painting) form.append("style_image", state.painting);
+    else form.append("style", state.style);
+    for (const k of ["strokes", "size", "steps", "seed"]) if ($(k).value !== "") form.append(k, $(k).value);
+  } else {
+    form.append("colors", $("colors").value);
+  }
+  $("go").disabled = true;
+  say("");
+  try {
+    const { id } = await api("/api/jobs", { method: "POST", body: form });
+    watch(id);
+    refreshJobs();
+  } catch (e) {
+    say(e.message);
+  } finally {
+    $("go").disabled = !state.photo;
+  }
+}
+
+function watch(id) {
+  if (state.source) state.source.close();
+  state.job = id;
+  $("downloads").hidden = true;
+  $("downloads").innerHTML = "";
+  const source = new EventSource(`/api/jobs/${id}/events`);
+  state.source = source;
+  source.addEventListener("job", (e) => show(JSON.parse(e.data)));
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) state.source = null; };
+}
+
+function show(job) {
+  if (job.id !== state.job) return;
+  const running = job.state === "queued" || job.state === "running";
+  const pct = job.state === "done" ? 100 : job.steps ? (100 * job.step) / job.steps : 0;
+  $("bar-fill").style.width = `${pct}%`;
+  const stage = { queued: "waiting for a free worker…", done: "done", failed: `failed: ${job.error}`,
+    cancelled: "cancelled" }[job.state] || job.stage || "starting";
+  $("stage").textContent = stage;
+  const parts = [];
+  if (job.steps && running) parts.push(`step ${job.step} of ${job.steps}`);
+  if (job.loss != null && job.mode === "paint") parts.push(`loss ${job.loss.toFixed(4)}`);
+  if (running) parts.push(fmtTime(job.eta));
+  $("numbers").textContent = parts.filter(Boolean).join(" · ");
+  if (job.preview) {
+    const img = $("canvas");
+    img.src = `/api/jobs/${job.id}/preview.png?v=${job.preview}`;
+    img.hidden = false;
+    $("canvas-empty").hidden = true;
+  }
+  $("cancel").hidden = !running;
+  if (job.state === "done") {
+    const box = $("downloads");
+    box.innerHTML = "";
+    const names = { svg: "SVG", png: "PNG", json: "Strokes (JSON)", gif: "GIF", mp4: "MP4", "animated.svg": "Animated SVG" };
+    for (const kind of job.results) {
+      const a = document.createElement("a");
+      a.href = `/api/jobs/${job.id}/result.${kind}`;
+      a.textContent = names[kind] || kind;
+      a.setAttribute("download", "");
+      box.appendChild(a);
+    }
+    box.hidden = false;
+  }
+  if (!running) { if (state.source) { state.source.close(); state.source = null; } refreshJobs(); }
+}
+
+async function refreshJobs() {
+  const { jobs } = await api("/api/jobs");
+  const list = $("jobs");
+  list.innerHTML = "";
+  if (!jobs.length) { list.innerHTML = `<li class="empty">Nothing yet: your paintings stay here until you delete them.</li>`; return; }
+  for (const job of jobs) {
+    const li = document.createElement("li");
+    li.dataset.id = job.id;
+    const img = job.preview ? `<img src="/api/jobs/${job.id}/preview.png?v=${job.preview}" alt="">` : `<img alt="">`;
+    li.innerHTML = `${img}<div class="meta"><b></b><span class="state ${job.state}"></span></div>` +
+      `<button class="delete" title="${job.state === "done" || job.state === "failed" || job.state === "cancelled" ? "Delete" : "Cancel"}">✕</button>`;
+    li.querySelector("b").textContent = `${job.name} · ${job.mode === "trace" ? "traced" : (job.options.style === "@image" ? "own painting" : job.options.style.replace(/_/g, " "))}`;
+    li.querySelector(".state").textContent = job.state === "running" ? `painting… ${job.step}/${job.steps}` : job.state;
+    li.addEventListener("click", () => { watch(job.id); });
+    li.querySelector(".delete").addEventListener("click", async (e) => {
+      e.stopPropagation();
+      try { await api(`/api/jobs/${job.id}`, { method: "DELETE" }); } catch (err) { say(err.message); }
+      refreshJobs();
+    });
+    list.appendChild(li);
+  }
+}
+
+// -- wiring ---------------------------------------------------------------------------
+dropTarget($("drop"), "photo", $("photo"));
+dropTarget($("painting-drop"), "painting", $("painting"));
+document.querySelectorAll(".tab").forEach((t) => t.addEventListener("click", () => setMode(t.dataset.mode)));
+$("go").addEventListener("click", start);
+$("cancel").addEventListener("click", async () => {
+  if (state.job) { try { await api(`/api/jobs/${state.job}`, { method: "DELETE" }); } catch (e) { say(e.message); } }
+});
+loadStyles().catch((e) => say(e.message));
+refreshJobs().catch((e) => say(e.message));

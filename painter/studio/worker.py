@@ -1,0 +1,142 @@
+"""One studio job, in its own process: paint (or trace) the job folder's ``input``
+and write its results there, reporting progress over a pipe.
+
+Reports are dicts of :class:`painter.studio.jobs.Job` fields (``stage``, ``step``,
+``steps``, ``loss``, ``eta``, ``preview``), and a last one with ``state`` done or
+failed. SIGTERM (a cancel, or the studio stopping) ends the step under way, saves
+the checkpoint and exits without a final report; so does the studio process dying
+under the worker, noticed at the next step. The next run of the job resumes from
+the checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+#: a preview of the canvas at most this often (seconds), and a checkpoint every this many steps
+PREVIEW_EVERY, CHECKPOINT_EVERY = 1.0, 20
+#: the results' longer side at most (the photo's own size below it)
+RESULT_SIZE = 2048
+
+
+def run_job(folder: str, pipe, threads: int = 1) -> None:
+    """The worker process's entry point."""
+    import torch
+
+    torch.set_num_threads(threads)
+    d = Path(folder)
+    job = json.loads((d / "job.json").read_text(encoding="utf-8"))
+    send = _sender(pipe)
+    try:
+        if job["mode"] == "trace":
+            _trace(d, job["options"], send)
+        else:
+            _paint(d, job["options"], send)
+    except _Stopped:
+        return  # checkpointed: the studio decides what the job is now
+    except Exception as e:  # noqa: BLE001 - any failure of this job is this job's, in one line
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        send({"state": "failed", "error": msg[:300]})
+        return
+    send({"state": "done", "stage": "done", "eta": 0.0})
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _sender(pipe):
+    def send(report: dict) -> None:
+        try:
+            pipe.send(report)
+        except (BrokenPipeError, OSError):
+            pass  # the studio is gone; the checkpoint will tell the next one
+
+    return send
+
+
+def _paint(d: Path, opts: dict, send) -> None:
+    from ..checkpoint import Interrupted
+    from ..defaults import working_size
+    from ..export import export
+    from ..io import load_image, save_png
+    from ..paint import paint
+    from ..styles import load_style
+
+    image = load_image(d / "input")
+    st = load_style(str(d / "style") if opts.get("style") == "@image" else opts.get("style", "none"))
+    out_size = min(max(image.shape[1:]), RESULT_SIZE)
+    size = opts.get("size") or working_size(out_size, st.size)
+    steps = int(opts.get("steps", 240))
+    ckpt = d / "paint.ckpt"
+    parent, start, last = os.getppid(), time.time(), [0.0, None]  # last preview time, first step here
+
+    def progress(stage: str, step: int, total: int, loss: float | None) -> None:
+        if last[1] is None:
+            last[1] = step - 1  # a resumed run starts past 0
+        done_here = step - last[1]
+        eta = (time.time() - start) / done_here * (total - step)
+        send({"stage": stage, "step": step, "steps": total, "loss": loss, "eta": eta})
+        if os.getppid() != parent:  # the studio died: checkpoint at the end of this step, then stop
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def preview(step: int, strokes, img) -> None:
+        now = time.time()
+        if now - last[0] >= PREVIEW_EVERY or step == steps:
+            save_png(img, d / "preview.png")
+            last[0] = now
+            send({"preview": step})
+
+    send({"stage": "starting", "steps": steps})
+    try:
+        result = paint(image, style=st, strokes=opts.get("strokes"), size=size, steps=steps,
+                       seed=int(opts.get("seed", 0)), progress=progress, callback=preview, checkpoint=ckpt,
+                       checkpoint_every=CHECKPOINT_EVERY, resume=ckpt if ckpt.is_file() else None,
+                       notice=lambda m: None)
+    except Interrupted:
+        raise _Stopped from None
+    save_png(result.image, d / "preview.png")
+    result.strokes.meta["input"] = opts.get("name", "input")
+    result.strokes.meta["output_size"] = out_size
+    send({"stage": "writing the results", "preview": steps + 1})
+    export(result.strokes, d / "result.json")
+    export(result.strokes, d / "result.svg", size=out_size)
+    export(result.strokes, d / "result.png", size=out_size)
+    ckpt.unlink(missing_ok=True)
+
+
+def _trace(d: Path, opts: dict, send) -> None:
+    from ..export import export
+    from ..trace import trace
+
+    send({"stage": "tracing", "steps": 1, "step": 0})
+    art = trace(str(d / "input"), colors=int(opts.get("colors", 16)))
+    export(art, d / "result.json")
+    export(art, d / "result.svg")
+    export(art, d / "result.png")
+    send({"step": 1, "preview": 1})
+    import shutil
+
+    shutil.copyfile(d / "result.png", d / "preview.png")
+
+
+def make_result(folder: Path, kind: str) -> Path:
+    """``result.<kind>`` of a finished job, made from its stroke file when first asked
+    for (the animations: GIF, MP4 and the self-drawing SVG)."""
+    from ..export import export, load_art
+    from ..export.svg import save_svg
+
+    from ..defaults import MAX_ANIMATION_SIZE
+
+    path = folder / f"result.{kind}"
+    if path.is_file():
+        return path
+    art = load_art(folder / "result.json")
+    if kind == "animated.svg":
+        save_svg(art, path, animate=4.0)
+    else:
+        export(art, path, size=min(MAX_ANIMATION_SIZE, int(getattr(art, "meta", {}).get("output_size", 1024))))
+    return path

@@ -1,0 +1,170 @@
+"""painter studio's HTTP API (issue 14): bad input answers JSON errors and the server
+lives on; a job paints in a worker process, streams its progress, and its results
+download; a stopped studio resumes its interrupted job at the next start."""
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+from PIL import Image
+
+from painter.studio import app as studio_app
+from painter.studio.app import create_app
+
+starlette_testclient = pytest.importorskip("starlette.testclient")
+
+
+def _png(w: int = 48, h: int = 40) -> bytes:
+    import numpy as np
+
+    y, x = np.mgrid[0:h, 0:w]
+    arr = np.stack([x * 255 // w, y * 255 // h, (x + y) * 127 // (w + h)], -1).astype("uint8")
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def client(tmp_path):
+    with starlette_testclient.TestClient(create_app(tmp_path / "data")) as c:
+        yield c
+
+
+def _wait(client, job_id: str, states=("done", "failed", "cancelled"), timeout: float = 120.0) -> dict:
+    end = time.time() + timeout
+    while time.time() < end:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s")
+
+
+BAD_INPUT = [  # (files, fields, status, words in the error)
+    ({"image": ("notes.txt", b"just some words", "text/plain")}, {}, 400, "not an image"),
+    ({"image": ("cut.png", _png()[:200], "image/png")}, {}, 400, "cannot read"),
+    ({"image": ("empty.png", b"", "image/png")}, {}, 400, "empty"),
+    ({}, {"style": "monet"}, 400, "no image"),
+    ({"image": ("p.png", _png(), "image/png")}, {"style": "van_gog"}, 400, "van_gogh"),
+    ({"image": ("p.png", _png(), "image/png")}, {"mode": "sculpt"}, 400, "mode"),
+    ({"image": ("p.png", _png(), "image/png")}, {"strokes": "many"}, 400, "strokes"),
+    ({"image": ("p.png", _png(), "image/png")}, {"steps": "-3"}, 400, "steps"),
+    ({"image": ("p.png", _png(), "image/png")}, {"size": "100000"}, 400, "size"),
+    ({"image": ("p.png", _png(), "image/png"), "style_image": ("a.txt", b"words", "text/plain")}, {}, 400,
+     "style_image"),
+]
+
+
+@pytest.mark.parametrize("files, fields, status, words", BAD_INPUT)
+def test_bad_input_gets_a_json_error_and_the_server_lives_on(client, files, fields, status, words):
+    r = client.post("/api/jobs", files=files, data=fields)
+    assert r.status_code == status, r.text
+    assert words in r.json()["error"]
+    assert client.get("/api/styles").status_code == 200
+    assert client.get("/api/jobs").json()["jobs"] == []  # nothing half-made is listed
+
+
+def test_uploads_over_the_limits_are_413_before_decoding(client, monkeypatch):
+    monkeypatch.setattr(studio_app, "MAX_UPLOAD_BYTES", 1000)
+    r = client.post("/api/jobs", files={"image": ("big.png", b"x" * 5000, "image/png")})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+    monkeypatch.setattr(studio_app, "MAX_UPLOAD_BYTES", 10**7)
+    monkeypatch.setattr(studio_app, "MAX_IMAGE_PIXELS", 1000)
+    r = client.post("/api/jobs", files={"image": ("wide.png", _png(48, 40), "image/png")})
+    assert r.status_code == 413 and "48x40" in r.json()["error"]
+    assert client.get("/api/styles").status_code == 200
+
+
+def test_a_full_queue_is_429(tmp_path):
+    with starlette_testclient.TestClient(create_app(tmp_path / "data", max_queued=0)) as c:
+        r = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")})
+        assert r.status_code == 429 and "queue is full" in r.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/jobs/0123456789abcdef", "/api/jobs/..%2F..%2Fetc%2Fpasswd",
+                                  "/api/jobs/%2Fetc%2Fpasswd/result.svg", "/api/jobs/../../etc/passwd",
+                                  "/api/jobs/0123456789abcdef/result.svg", "/static/..%2F..%2Fjobs.py",
+                                  "/api/nothing"])
+def test_unknown_jobs_and_paths_outside_are_404(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.json()["error"]
+
+
+def test_a_symlinked_job_folder_is_not_a_job(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "job.json").write_text(json.dumps({"id": "0123456789abcdef", "mode": "paint", "options": {},
+                                                  "state": "done"}))
+    (outside / "result.svg").write_text("<svg>secret</svg>")
+    (tmp_path / "data" / "jobs").mkdir(parents=True)
+    (tmp_path / "data" / "jobs" / "0123456789abcdef").symlink_to(outside)
+    with starlette_testclient.TestClient(create_app(tmp_path / "data")) as c:
+        assert c.get("/api/jobs/0123456789abcdef/result.svg").status_code == 404
+        assert c.get("/api/jobs").json()["jobs"] == []
+
+
+def test_the_page_and_the_styles(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "painter" in r.text and "/static/studio.js" in r.text
+    assert client.get("/static/studio.js").status_code == 200
+    names = [s["name"] for s in client.get("/api/styles").json()["styles"]]
+    assert names[0] == "none" and "van_gogh" in names
+
+
+def test_a_job_paints_streams_its_progress_and_its_results_download(client):
+    r = client.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
+                    data={"style": "none", "steps": "12", "size": "64", "strokes": "40"})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["id"]
+    seen = []
+    with client.stream("GET", f"/api/jobs/{job_id}/events") as events:
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+    assert seen[-1]["state"] == "done" and seen[-1]["step"] == 12
+    assert any(0 < s["step"] < 12 for s in seen)  # progress arrived while it painted
+    assert client.get(f"/api/jobs/{job_id}/preview.png").headers["content-type"] == "image/png"
+    stroke_file = client.get(f"/api/jobs/{job_id}/result.json")
+    assert stroke_file.headers["content-disposition"] == 'attachment; filename="photo-painted.json"'
+    strokes = json.loads(stroke_file.text)
+    svg = client.get(f"/api/jobs/{job_id}/result.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg") and 'viewBox="0 0 48 40"' in svg.text
+    assert svg.text.count("<path") >= len(strokes["strokes"]) == 40  # the finished painting's strokes
+    png = Image.open(io.BytesIO(client.get(f"/api/jobs/{job_id}/result.png").content))
+    assert png.size == (48, 40)
+    assert client.get(f"/api/jobs/{job_id}/result.exe").status_code == 404
+    # the finished job is listed, and deleting it removes it
+    assert [j["id"] for j in client.get("/api/jobs").json()["jobs"]] == [job_id]
+    assert client.delete(f"/api/jobs/{job_id}").json()["deleted"]
+    assert client.get(f"/api/jobs/{job_id}").status_code == 404
+
+
+def test_a_running_job_can_be_cancelled(client):
+    r = client.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
+                    data={"style": "none", "steps": "5000", "size": "64", "strokes": "40"})
+    job_id = r.json()["id"]
+    _wait(client, job_id, states=("running",))
+    while client.get(f"/api/jobs/{job_id}").json()["step"] < 1:
+        time.sleep(0.2)
+    assert client.delete(f"/api/jobs/{job_id}").status_code == 200
+    assert _wait(client, job_id)["state"] == "cancelled"
+
+
+def test_a_stopped_studio_resumes_the_interrupted_job(tmp_path):
+    """Stopping the studio checkpoints the running painting; the next studio over the
+    same data lists it and takes it up again from its checkpoint, to the end."""
+    data = tmp_path / "data"
+    with starlette_testclient.TestClient(create_app(data)) as c:
+        job_id = c.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
+                        data={"style": "none", "steps": "400", "size": "64", "strokes": "60"}).json()["id"]
+        while c.get(f"/api/jobs/{job_id}").json()["step"] < 30:
+            time.sleep(0.2)
+    stopped = json.loads((data / "jobs" / job_id / "job.json").read_text())
+    assert stopped["state"] == "running" and 30 <= stopped["step"] < 400
+    assert (data / "jobs" / job_id / "paint.ckpt").is_file()
+    with starlette_testclient.TestClient(create_app(data)) as c:
+        job = _wait(c, job_id)
+        assert job["state"] == "done" and job["resumed"] == 1 and job["step"] == 400
+        assert c.get(f"/api/jobs/{job_id}/result.svg").status_code == 200
