@@ -5,7 +5,7 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSPKGS := libpotrace-dev libagg-dev pkg-config
-TESTPKGS := chromium potrace
+TESTPKGS := chromium chromium-driver potrace
 # Inkscape draws the materials' SVG filters in a test (its recommends are a desktop's worth)
 TESTPKGS_LEAN := inkscape
 
@@ -24,7 +24,8 @@ sysdeps:
 	$(PY) -c "import ensurepip, venv" >/dev/null 2>&1 || pkgs="$$pkgs python3-venv"; \
 	$(MAKE) --no-print-directory apt PKGS="$$pkgs"
 
-# Headless Chromium: the tests check the animated SVG in a real browser; Debian's
+# Headless Chromium: the tests check the animated SVG and the studio's page in a real
+# browser (chromium-driver: Selenium drives it); Debian's
 # potrace command: the tracing benchmark compares curve counts with it.
 testdeps:
 	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS)"

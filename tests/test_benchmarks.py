@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vgg_wall_s")
+TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vgg_wall_s", "busy_p95_ms")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cli_startup", "coverage", "fidelity", "full_size", "many_strokes", "quality",
                                   "determinism", "materials", "render_speed",
-                                  "style_match", "style_palette", "style_speed", "trace_bw", "trace_color",
-                                  "trace_refine"])
+                                  "style_match", "style_palette", "style_speed", "studio_load", "trace_bw",
+                                  "trace_color", "trace_refine"])
 def test_benchmark_quick(name):
     if name in ("style_match", "style_palette") and not (ROOT.parent / "shared" / "data" / "styles").is_dir():
         pytest.skip("the paintings in ../shared/data/styles are not beside this checkout")

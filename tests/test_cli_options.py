@@ -1176,6 +1176,14 @@ add("styles --from -o not .toml", "styles --from {painting} -o mine.png", error(
 add("styles --from a missing painting", "styles --from nowhere.jpg -o mine.toml", error(1, "no such file"))
 add("styles --from with --sheet", "styles --from {painting} --sheet s.png {photo}", error(2, "no PHOTO and no --sheet"))
 
+# studio: a server that runs until stopped, so only the ways it refuses to start
+# (tests/test_studio.py and test_studio_browser.py run it)
+add("studio --port out of range", "studio --no-open --port 70000", error(2, "--port"))
+add("studio --workers 0", "studio --no-open --workers 0", error(2, "--workers"))
+add("studio --data is a file", "studio --no-open --data {photo}", error(2, "is a file"))
+add("studio --data under a file", "studio --no-open --data {photo}/jobs", error(1, "cannot create the data folder"))
+add("studio --host it cannot listen on", "studio --no-open --host 203.0.113.7 --port 8765", error(1, "cannot listen"))
+
 
 # ----------------------------------------------------------------------------- the test
 

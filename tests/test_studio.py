@@ -168,3 +168,21 @@ def test_a_stopped_studio_resumes_the_interrupted_job(tmp_path):
         job = _wait(c, job_id)
         assert job["state"] == "done" and job["resumed"] == 1 and job["step"] == 400
         assert c.get(f"/api/jobs/{job_id}/result.svg").status_code == 200
+
+
+def test_thumbnails_of_the_photo_in_each_preset(client):
+    """mode=styles paints the photo small in every preset (not listed with the
+    paintings); a painting submitted meanwhile cancels what is left of it."""
+    r = client.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")}, data={"mode": "styles"})
+    job_id = r.json()["id"]
+    while client.get(f"/api/jobs/{job_id}").json()["preview"] < 1:
+        time.sleep(0.2)
+    thumb = client.get(f"/api/jobs/{job_id}/thumbs/none.png")
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).size == (112, 93)
+    assert client.get(f"/api/jobs/{job_id}/thumbs/..%2Fjob.json.png").status_code == 404
+    assert client.get(f"/api/jobs/{job_id}/thumbs/bogus.png").status_code == 404
+    assert client.get("/api/jobs").json()["jobs"] == []
+    painting = client.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
+                           data={"steps": "2", "size": "64", "strokes": "10"}).json()["id"]
+    assert _wait(client, job_id)["state"] in ("cancelled", "done")
+    assert _wait(client, painting)["state"] == "done"

@@ -100,7 +100,7 @@ async def styles(request: Request) -> Response:
 
 
 async def list_jobs(request: Request) -> Response:
-    return JSONResponse({"jobs": [j.public() for j in request.app.state.store.listing()]})
+    return JSONResponse({"jobs": [j.public() for j in request.app.state.store.listing() if j.mode != "styles"]})
 
 
 async def create_job(request: Request) -> Response:
@@ -109,8 +109,8 @@ async def create_job(request: Request) -> Response:
         raise ApiError(429, f"the queue is full ({runner.max_queued} jobs waiting); try again when one has finished")
     form = await _form(request)
     mode = str(form.get("mode") or "paint")
-    if mode not in ("paint", "trace"):
-        raise ApiError(400, f"mode must be paint or trace, not {mode!r}")
+    if mode not in ("paint", "trace", "styles"):
+        raise ApiError(400, f"mode must be paint, trace or styles, not {mode!r}")
     upload = form.get("image")
     if upload is None or isinstance(upload, str):
         raise ApiError(400, "no image: send the photo as the multipart file field 'image'")
@@ -127,7 +127,7 @@ async def create_job(request: Request) -> Response:
     store: JobStore = request.app.state.store
     job = Job(id=store.new_id(), mode=mode, options=options, name=Path(upload.filename or "photo").name[:200])
     job.options["name"] = job.name
-    job.steps = int(options.get("steps", 240)) if mode == "paint" else 1
+    job.steps = {"paint": int(options.get("steps", 240)), "styles": 1 + len(preset_names())}.get(mode, 1)
     folder = store.folder(job.id)
     folder.mkdir(parents=True)
     atomic_write_bytes(folder / "input", photo)
@@ -186,6 +186,18 @@ async def preview(request: Request) -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
+async def thumbnail(request: Request) -> Response:
+    """A preset's thumbnail of the photo of a ``styles`` job (404 until it is painted)."""
+    job = _job(request)
+    name = request.path_params["style"]
+    if job.mode != "styles" or name not in ("none", *preset_names()):
+        raise ApiError(404, f"no thumbnail {name[:60]!r}")
+    path = request.app.state.store.folder(job.id) / f"thumb-{name}.png"
+    if not path.is_file() or path.is_symlink():
+        raise ApiError(404, f"the thumbnail of {name} is not painted yet")
+    return Response(await run_in_threadpool(path.read_bytes), media_type="image/png")
+
+
 async def result(request: Request) -> Response:
     from .worker import make_result
 
@@ -214,6 +226,7 @@ ROUTES = [
     Route("/api/jobs/{id}/events", events),
     Route("/api/jobs/{id}/preview.png", preview),
     Route("/api/jobs/{id}/result.{kind}", result),
+    Route("/api/jobs/{id}/thumbs/{style}.png", thumbnail),
 ]
 
 

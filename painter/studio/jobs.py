@@ -40,7 +40,7 @@ ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 @dataclass
 class Job:
     id: str
-    mode: str  # paint | trace
+    mode: str  # paint | trace | styles (the presets' thumbnails of a photo: not listed)
     options: dict  # style, strokes, size, steps, seed, material / colors
     name: str = ""  # the uploaded file's name, for the listing
     state: str = "queued"
@@ -140,7 +140,9 @@ class Runner:
     def start(self) -> None:
         """Take up again what was queued or running when the studio last stopped."""
         for job in sorted(self.store.listing(), key=lambda j: j.created):
-            if job.state in ("queued", "running"):
+            if job.mode == "styles":  # thumbnails are of the moment: not kept, not resumed
+                self.store.remove(job.id)
+            elif job.state in ("queued", "running"):
                 if job.state == "running":
                     job.resumed += 1
                 job.state = "queued"
@@ -152,6 +154,12 @@ class Runner:
         return len(self.queue) >= self.max_queued
 
     def submit(self, job: Job) -> None:
+        """Queue ``job``; a painting or a tracing first cancels the thumbnails under way
+        (the choice is made: the worker is the painting's)."""
+        if job.mode != "styles":
+            for other in self.store.listing():
+                if other.mode == "styles" and other.state not in FINAL:
+                    self.cancel(other.id)
         self.store.add(job)
         self.queue.append(job.id)
         self.notify(job)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 #: a preview of the canvas at most this often (seconds), and a checkpoint every this many steps
-PREVIEW_EVERY, CHECKPOINT_EVERY = 1.0, 20
+PREVIEW_EVERY, CHECKPOINT_EVERY = 0.5, 20
 #: the results' longer side at most (the photo's own size below it)
 RESULT_SIZE = 2048
 
@@ -33,6 +33,8 @@ def run_job(folder: str, pipe, threads: int = 1) -> None:
     try:
         if job["mode"] == "trace":
             _trace(d, job["options"], send)
+        elif job["mode"] == "styles":
+            _thumbnails(d, send)
         else:
             _paint(d, job["options"], send)
     except _Stopped:
@@ -121,6 +123,26 @@ def _trace(d: Path, opts: dict, send) -> None:
     import shutil
 
     shutil.copyfile(d / "result.png", d / "preview.png")
+
+
+#: the presets' thumbnails of the photo: longer side (px) and steps
+THUMB_SIZE, THUMB_STEPS = 112, 60
+
+
+def _thumbnails(d: Path, send) -> None:
+    """The photo painted small in every preset, one ``thumb-<name>.png`` after another."""
+    from ..export import draw
+    from ..io import load_image, resize_longer, save_png
+    from ..paint import paint
+    from ..presets import preset_names
+
+    photo = resize_longer(load_image(d / "input"), THUMB_SIZE)
+    names = ["none", *preset_names()]
+    for k, name in enumerate(names):
+        send({"stage": name, "step": k, "steps": len(names)})
+        r = paint(photo, style=name, size=THUMB_SIZE, steps=THUMB_STEPS, notice=lambda m: None)
+        save_png(draw(r.strokes, *photo.shape[1:]), d / f"thumb-{name}.png")
+        send({"step": k + 1, "preview": k + 1})
 
 
 def make_result(folder: Path, kind: str) -> Path:

@@ -1,7 +1,7 @@
 // painter studio: the page, on the studio's own HTTP API (see painter/studio/__init__.py).
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { photo: null, painting: null, style: "none", mode: "paint", job: null, source: null };
+const state = { photo: null, painting: null, style: "none", mode: "paint", job: null, source: null, thumbs: null };
 
 async function api(path, options) {
   const r = await fetch(path, options);
@@ -29,6 +29,7 @@ function pick(file, which) {
     img.src = URL.createObjectURL(file);
     img.hidden = false;
     $("drop").classList.add("has-photo");
+    thumbnails(file);
   } else {
     state.painting = file;
     $("painting-label").textContent = `Style of ${file.name} (click a preset to go back)`;
@@ -58,7 +59,7 @@ async function loadStyles() {
     b.className = "style" + (s.name === state.style ? " active" : "");
     b.dataset.style = s.name;
     b.title = s.description;
-    b.innerHTML = `<b></b><small></small>`;
+    b.innerHTML = `<span class="thumb"></span><b></b><small></small>`;
     b.querySelector("b").textContent = s.name.replace(/_/g, " ");
     b.querySelector("small").textContent = s.description;
     b.addEventListener("click", () => {
@@ -77,6 +78,35 @@ function setMode(mode) {
   $("paint-options").hidden = mode !== "paint";
   $("trace-options").hidden = mode !== "trace";
   $("go").textContent = mode === "paint" ? "Paint it" : "Trace it";
+}
+
+// each preset's card shows the photo painted small in it, as the thumbnails come in
+async function thumbnails(file) {
+  if (state.thumbs) state.thumbs.close();
+  $("styles").classList.add("with-thumbs");
+  document.querySelectorAll(".style .thumb").forEach((t) => { t.style.backgroundImage = ""; t.classList.add("waiting"); });
+  const form = new FormData();
+  form.append("image", file);
+  form.append("mode", "styles");
+  let id;
+  try { ({ id } = await api("/api/jobs", { method: "POST", body: form })); } catch (e) { return; }
+  const names = [...document.querySelectorAll(".style")].map((b) => b.dataset.style);
+  const source = new EventSource(`/api/jobs/${id}/events`);
+  state.thumbs = source;
+  source.addEventListener("job", (e) => {
+    const job = JSON.parse(e.data);
+    for (const name of names.slice(0, job.preview || 0)) {
+      const t = document.querySelector(`.style[data-style="${name}"] .thumb`);
+      if (t && t.classList.contains("waiting")) {
+        t.style.backgroundImage = `url(/api/jobs/${id}/thumbs/${name}.png)`;
+        t.classList.remove("waiting");
+      }
+    }
+    if (["done", "failed", "cancelled"].includes(job.state)) {  // a painting started: the rest stay plain
+      source.close();
+      document.querySelectorAll(".style .thumb.waiting").forEach((t) => t.classList.remove("waiting"));
+    }
+  });
 }
 
 // -- a job ----------------------------------------------------------------------------
@@ -128,9 +158,9 @@ function show(job) {
   if (job.loss != null && job.mode === "paint") parts.push(`loss ${job.loss.toFixed(4)}`);
   if (running) parts.push(fmtTime(job.eta));
   $("numbers").textContent = parts.filter(Boolean).join(" · ");
-  if (job.preview) {
+  if (job.preview) {  // the canvas as it grows; once done, the painting at full size in its material
     const img = $("canvas");
-    img.src = `/api/jobs/${job.id}/preview.png?v=${job.preview}`;
+    img.src = job.state === "done" ? `/api/jobs/${job.id}/result.png` : `/api/jobs/${job.id}/preview.png?v=${job.preview}`;
     img.hidden = false;
     $("canvas-empty").hidden = true;
   }

@@ -1,0 +1,116 @@
+"""The studio's page in a real browser (issue 14, bar 1): headless Chromium through
+Selenium uploads a photo, picks a preset, sees previews arrive while it paints, and
+downloads the SVG of the finished painting. Screenshots of each state go to
+$PAINTER_SCREENSHOTS when set (to look at)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(DRIVER is None or not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium and chromium-driver (make testdeps)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def studio(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port),
+                             "--data", str(tmp_path / "data")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url + "/api/styles", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the studio did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(30)
+
+
+@pytest.fixture
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1000"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=DRIVER))
+    yield driver
+    driver.quit()
+
+
+def _shot(driver, name: str) -> None:
+    folder = os.environ.get("PAINTER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(folder) / f"studio-{name}.png"))
+
+
+def test_paint_a_photo_in_the_browser(studio, browser, tmp_path):
+    from skimage import data
+    from PIL import Image
+
+    photo = tmp_path / "chelsea.png"
+    Image.fromarray(data.chelsea()).resize((300, 200)).save(photo)
+    browser.get(studio)
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.style[data-style="van_gogh"]'))
+    _shot(browser, "1-empty")
+    upload = browser.find_element(By.ID, "photo")
+    browser.execute_script("arguments[0].hidden = false", upload)
+    upload.send_keys(str(photo))
+    # each preset's card fills with the photo painted in it, first the plain one
+    wait.until(lambda d: "thumbs/none.png" in d.find_element(By.CSS_SELECTOR, '.style[data-style="none"] .thumb')
+               .get_attribute("style"))
+    browser.find_element(By.CSS_SELECTOR, '.style[data-style="van_gogh"]').click()
+    for field, value in (("steps", "200"), ("size", "128")):
+        box = browser.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
+    _shot(browser, "2-chosen")
+    browser.find_element(By.ID, "go").click()
+    previews = set()
+    deadline = time.time() + 120
+    while time.time() < deadline and browser.find_element(By.ID, "downloads").get_attribute("hidden") is not None:
+        src = browser.find_element(By.ID, "canvas").get_attribute("src") or ""
+        if "preview.png" in src:
+            if not previews:
+                _shot(browser, "3-painting")
+            previews.add(src)
+        time.sleep(0.1)
+    assert browser.find_element(By.ID, "downloads").get_attribute("hidden") is None, "the painting did not finish"
+    assert len(previews) >= 2, previews  # the canvas changed while it painted
+    assert "done" in browser.find_element(By.ID, "stage").text
+    _shot(browser, "4-done")
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a")}
+    assert {"SVG", "PNG", "Strokes (JSON)", "GIF", "MP4", "Animated SVG"} <= set(links)
+    svg = urllib.request.urlopen(links["SVG"], timeout=30).read().decode()
+    strokes = json.loads(urllib.request.urlopen(links["Strokes (JSON)"], timeout=30).read())
+    assert strokes["meta"]["style"] == "van_gogh" and strokes["meta"]["steps"] == 200  # the finished painting
+    assert svg.startswith("<svg") and 'viewBox="0 0 300 200"' in svg
+    assert svg.count("<path") >= len(strokes["strokes"]) > 100
+    listed = browser.find_elements(By.CSS_SELECTOR, "#jobs li")
+    assert len(listed) == 1 and "done" in listed[0].text
