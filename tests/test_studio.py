@@ -186,3 +186,103 @@ def test_thumbnails_of_the_photo_in_each_preset(client):
                            data={"steps": "2", "size": "64", "strokes": "10"}).json()["id"]
     assert _wait(client, job_id)["state"] in ("cancelled", "done")
     assert _wait(client, painting)["state"] == "done"
+
+
+def test_a_crashed_worker_fails_its_job_and_the_rest_go_on(tmp_path):
+    import os
+    import signal
+
+    with starlette_testclient.TestClient(create_app(tmp_path / "data", workers=2)) as c:
+        fields = {"style": "none", "steps": "3000", "size": "64", "strokes": "40"}
+        doomed, other = (c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=fields).json()["id"]
+                         for _ in range(2))
+        for job_id in (doomed, other):
+            while c.get(f"/api/jobs/{job_id}").json()["step"] < 1:
+                time.sleep(0.2)
+        os.kill(c.app.state.runner.running[doomed][0].pid, signal.SIGKILL)
+        job = _wait(c, doomed)
+        assert job["state"] == "failed" and "stopped unexpectedly" in job["error"]
+        assert c.get(f"/api/jobs/{other}").json()["state"] == "running"
+        assert c.delete(f"/api/jobs/{other}").status_code == 200
+
+
+def test_tracing_through_the_api(client):
+    r = client.post("/api/jobs", files={"image": ("logo.png", _png(), "image/png")},
+                    data={"mode": "trace", "colors": "4"})
+    job = _wait(client, r.json()["id"])
+    assert job["state"] == "done", job
+    art = json.loads(client.get(f"/api/jobs/{job['id']}/result.json").text)
+    assert art["format"] == "painter.paths"
+    assert client.get(f"/api/jobs/{job['id']}/result.svg").text.startswith("<svg")
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_a_killed_studio_resumes_its_job_at_the_next_start(tmp_path, how):
+    """The real server (uvicorn) stopped with Ctrl-C, or killed outright: its worker
+    checkpoints (a killed studio's worker notices at its next step), and the studio
+    started again over the same data finishes the job from there."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    def start():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port),
+                                 "--data", str(tmp_path / "data")], stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/api/jobs", timeout=1)
+                return proc, url
+            except OSError:
+                time.sleep(0.1)
+        proc.kill()
+        raise AssertionError("the studio did not start")
+
+    def get(url, path):
+        return json.loads(urllib.request.urlopen(url + path, timeout=10).read())
+
+    proc, url = start()
+    boundary = "b0undary"
+    parts = [("style", "none"), ("steps", "600"), ("size", "64"), ("strokes", "60")]
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in parts)
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="p.png"\r\n'
+             "Content-Type: image/png\r\n\r\n").encode() + _png() + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(url + "/api/jobs", data=body, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    job_id = json.loads(urllib.request.urlopen(req, timeout=30).read())["id"]
+    while get(url, f"/api/jobs/{job_id}")["step"] < 40:
+        time.sleep(0.2)
+    proc.send_signal(getattr(signal, how))
+    proc.wait(60)
+    ckpt = tmp_path / "data" / "jobs" / job_id / "paint.ckpt"
+    seen = None
+    for _ in range(100):  # a killed studio's worker checkpoints at its next step, then ends
+        now = ckpt.stat().st_mtime_ns if ckpt.is_file() else None
+        if now is not None and now == seen:
+            break
+        seen = now
+        time.sleep(1.0)
+    assert ckpt.is_file()
+    import torch
+
+    stopped_at = torch.load(ckpt, weights_only=True)["step"]
+    assert 40 <= stopped_at < 600  # the worker stopped with its studio, not at the end
+    assert not (ckpt.parent / "result.svg").exists()
+    proc, url = start()
+    try:
+        listed = get(url, "/api/jobs")["jobs"]
+        assert [j["id"] for j in listed] == [job_id] and listed[0]["state"] in ("queued", "running")
+        while get(url, f"/api/jobs/{job_id}")["state"] not in ("done", "failed", "cancelled"):
+            time.sleep(0.2)
+        job = get(url, f"/api/jobs/{job_id}")
+        assert job["state"] == "done" and job["resumed"] == 1 and job["step"] == 600, job
+    finally:
+        proc.terminate()
+        proc.wait(60)
+

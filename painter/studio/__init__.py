@@ -42,7 +42,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAU
 
     app = create_app(Path(data), workers=workers)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # open event streams (a page left open) must not hold up Ctrl-C: 3 s, then they are closed
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     announce(f"painter studio: {url} (data in {data}; Ctrl-C stops it)")
     if open_browser:
