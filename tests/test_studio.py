@@ -48,10 +48,11 @@ BAD_INPUT = [  # (files, fields, status, words in the error)
     ({"image": ("empty.png", b"", "image/png")}, {}, 400, "empty"),
     ({}, {"style": "monet"}, 400, "no image"),
     ({"image": ("p.png", _png(), "image/png")}, {"style": "van_gog"}, 400, "van_gogh"),
-    ({"image": ("p.png", _png(), "image/png")}, {"mode": "sculpt"}, 400, "mode"),
+    ({"image": ("p.png", _png(), "image/png")}, {"mode": "sculpt"}, 400, "mode must be"),
     ({"image": ("p.png", _png(), "image/png")}, {"strokes": "many"}, 400, "strokes"),
     ({"image": ("p.png", _png(), "image/png")}, {"steps": "-3"}, 400, "steps"),
     ({"image": ("p.png", _png(), "image/png")}, {"size": "100000"}, 400, "size"),
+    ({"image": ("p.png", _png(), "image/png")}, {"material": "marble"}, 400, "watercolor"),
     ({"image": ("p.png", _png(), "image/png"), "style_image": ("a.txt", b"words", "text/plain")}, {}, 400,
      "style_image"),
 ]
@@ -115,7 +116,7 @@ def test_the_page_and_the_styles(client):
 
 def test_a_job_paints_streams_its_progress_and_its_results_download(client):
     r = client.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
-                    data={"style": "none", "steps": "12", "size": "64", "strokes": "40"})
+                    data={"style": "none", "steps": "12", "size": "64", "strokes": "40", "material": "oil"})
     assert r.status_code == 201, r.text
     job_id = r.json()["id"]
     seen = []
@@ -129,6 +130,7 @@ def test_a_job_paints_streams_its_progress_and_its_results_download(client):
     stroke_file = client.get(f"/api/jobs/{job_id}/result.json")
     assert stroke_file.headers["content-disposition"] == 'attachment; filename="photo-painted.json"'
     strokes = json.loads(stroke_file.text)
+    assert strokes["meta"]["material"].startswith("oil")  # the material asked for
     svg = client.get(f"/api/jobs/{job_id}/result.svg")
     assert svg.status_code == 200 and svg.text.startswith("<svg") and 'viewBox="0 0 48 40"' in svg.text
     assert svg.text.count("<path") >= len(strokes["strokes"]) == 40  # the finished painting's strokes

@@ -9,13 +9,15 @@ HTTP API that scripts can (see :mod:`painter.studio.app`):
     GET    /api/jobs                      every job, newest first
     POST   /api/jobs                      multipart: image (file); style (a preset) or
                                           style_image (file); strokes, size, steps,
-                                          seed; mode=paint|trace (colors for trace)
+                                          seed, material; mode=paint|trace (colors
+                                          for trace)|styles (the presets' thumbnails)
                                           -> 201 {"id": ..., "job": {...}}
     GET    /api/jobs/{id}                 {"state": queued|running|done|failed|cancelled,
                                            "step", "steps", "stage", "loss", "eta", ...}
     GET    /api/jobs/{id}/events          server-sent events: "job" at each change
     GET    /api/jobs/{id}/preview.png     the canvas as it grows
     GET    /api/jobs/{id}/result.svg|.png|.json|.gif|.mp4|.animated.svg
+    GET    /api/jobs/{id}/thumbs/{style}.png   a styles job's thumbnail of the photo
     DELETE /api/jobs/{id}                 cancels a queued or running job, deletes a finished one
 
 Jobs live in the data folder (default ``~/.painter/studio``) and run in worker

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..io import atomic_write_bytes
+from ..materials import NAMES as MATERIALS
 from ..presets import describe_presets, preset_names
 from .jobs import FINAL, ID_PATTERN, RESULTS, Job, JobStore, Runner
 
@@ -124,6 +125,11 @@ async def create_job(request: Request) -> Response:
             options["style"] = "@image"
         else:
             options["style"] = _style_name(str(form.get("style") or "none"))
+        chosen = str(form.get("material") or "")
+        if chosen:
+            if chosen not in MATERIALS:
+                raise ApiError(400, f"unknown material {chosen[:40]!r}; use one of {', '.join(MATERIALS)}")
+            options["material"] = chosen
     store: JobStore = request.app.state.store
     job = Job(id=store.new_id(), mode=mode, options=options, name=Path(upload.filename or "photo").name[:200])
     job.options["name"] = job.name

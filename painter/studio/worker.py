@@ -65,6 +65,7 @@ def _paint(d: Path, opts: dict, send) -> None:
     from ..defaults import working_size
     from ..export import export
     from ..io import load_image, save_png
+    from ..materials import describe, material
     from ..paint import paint
     from ..styles import load_style
 
@@ -103,6 +104,8 @@ def _paint(d: Path, opts: dict, send) -> None:
     save_png(result.image, d / "preview.png")
     result.strokes.meta["input"] = opts.get("name", "input")
     result.strokes.meta["output_size"] = out_size
+    if opts.get("material"):  # what the paint is made of, in every result (the style's own otherwise)
+        result.strokes.meta["material"] = describe(material(opts["material"]))
     send({"stage": "writing the results", "preview": steps + 1})
     export(result.strokes, d / "result.json")
     export(result.strokes, d / "result.svg", size=out_size)

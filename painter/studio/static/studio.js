@@ -117,7 +117,7 @@ async function start() {
   if (state.mode === "paint") {
     if (state.painting) form.append("style_image", state.painting);
     else form.append("style", state.style);
-    for (const k of ["strokes", "size", "steps", "seed"]) if ($(k).value !== "") form.append(k, $(k).value);
+    for (const k of ["strokes", "size", "steps", "seed", "material"]) if ($(k).value !== "") form.append(k, $(k).value);
   } else {
     form.append("colors", $("colors").value);
   }
