@@ -216,6 +216,9 @@ def test_tracing_through_the_api(client):
     art = json.loads(client.get(f"/api/jobs/{job['id']}/result.json").text)
     assert art["format"] == "painter.paths"
     assert client.get(f"/api/jobs/{job['id']}/result.svg").text.startswith("<svg")
+    assert "animated.svg" not in job["results"]  # paths have no centre lines to draw along
+    assert client.get(f"/api/jobs/{job['id']}/result.animated.svg").status_code == 404
+    assert client.get(f"/api/jobs/{job['id']}/result.gif").headers["content-type"] == "image/gif"
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from ..io import atomic_write_bytes
 from ..materials import NAMES as MATERIALS
 from ..presets import describe_presets, preset_names
-from .jobs import FINAL, ID_PATTERN, RESULTS, Job, JobStore, Runner
+from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
 
 #: the largest upload (bytes, the whole request) and image (pixels, from its header)
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
@@ -209,8 +209,8 @@ async def result(request: Request) -> Response:
 
     job = _job(request)
     kind = request.path_params["kind"]
-    if kind not in RESULTS:
-        raise ApiError(404, f"no result {kind!r}: ask for one of {', '.join(RESULTS)}")
+    if kind not in results(job.mode):
+        raise ApiError(404, f"no result {kind[:40]!r}: ask for one of {', '.join(results(job.mode))}")
     if job.state != "done":
         raise ApiError(404, f"job {job.id} is {job.state}: its results come when it is done")
     path = await run_in_threadpool(make_result, request.app.state.store.folder(job.id), kind)

@@ -59,12 +59,19 @@ class Job:
     def public(self) -> dict:
         """What the HTTP API shows of the job."""
         d = asdict(self)
-        d["results"] = RESULTS if self.state == "done" else []
+        d["results"] = results(self.mode) if self.state == "done" else []
         return d
 
 
 #: the results of a finished job (result.<ext>), the first three written at once
 RESULTS = ["svg", "png", "json", "gif", "mp4", "animated.svg"]
+
+
+def results(mode: str) -> list[str]:
+    """What a finished job of ``mode`` offers: traced paths have no centre lines to
+    draw themselves along, so no animated SVG (their GIF and MP4 show one path after
+    another); thumbnails are not results."""
+    return {"paint": RESULTS, "trace": RESULTS[:-1]}.get(mode, [])
 
 
 class JobStore:

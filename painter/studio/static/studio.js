@@ -137,6 +137,7 @@ async function start() {
 function watch(id) {
   if (state.source) state.source.close();
   state.job = id;
+  state.shown = null;
   $("downloads").hidden = true;
   $("downloads").innerHTML = "";
   const source = new EventSource(`/api/jobs/${id}/events`);
@@ -147,6 +148,7 @@ function watch(id) {
 
 function show(job) {
   if (job.id !== state.job) return;
+  if (job.state !== state.shown) { state.shown = job.state; refreshJobs().catch(() => {}); }  // the list follows
   const running = job.state === "queued" || job.state === "running";
   const pct = job.state === "done" ? 100 : job.steps ? (100 * job.step) / job.steps : 0;
   $("bar-fill").style.width = `${pct}%`;
@@ -178,7 +180,7 @@ function show(job) {
     }
     box.hidden = false;
   }
-  if (!running) { if (state.source) { state.source.close(); state.source = null; } refreshJobs(); }
+  if (!running && state.source) { state.source.close(); state.source = null; }
 }
 
 async function refreshJobs() {
