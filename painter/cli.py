@@ -468,6 +468,60 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=click.Path(path_type=str))
+@click.option("-o", "--output", "out_dir", required=True, metavar="OUT_DIR", type=click.Path(path_type=str),
+              help="Folder for the outputs: OUT_DIR/<path relative to its input>.<format>.")
+@click.option("--format", "formats", default="png", show_default=True, metavar="png,svg,json,gif,mp4",
+              help="Comma-separated output formats, one file each per image.")
+@click.option("--style", default="none", show_default=True, help="Preset name, painting, or preset file.")
+@click.option("--strokes", type=click.IntRange(1, 100_000), default=None, help="Stroke count. [default: the style's]")
+@click.option("--size", type=click.IntRange(16, 4096), default=None, metavar="PX",
+              help="Working size. [default: as painter paint]")
+@click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True,
+              help="Optimization steps per image.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Random seed.")
+@_material_option("the style's")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Images painted at once, each in its own process on one core.  [default: the machine's cores]")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS|auto",
+              help="Run on a Ray cluster (pip install painter[cluster]); auto starts a local one.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def batch(inputs, out_dir, formats, style, strokes, size, steps, seed, material, workers, ray_address, quiet) -> None:
+    """Paint every image of INPUT... (files, folders, text files listing paths).
+
+    Images whose outputs all exist are skipped, so the same command goes on where an
+    interrupted run stopped. Exit status 1 when any image failed (they are named,
+    and listed in OUT_DIR/failures.json).
+    """
+    _check_style(style)
+    mat = _check_material(material)
+    fmts = tuple(f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip())
+    for f in fmts:
+        if "." + f not in FORMATS:
+            raise click.BadParameter(f"{f!r} is not a format; use {', '.join(e[1:] for e in sorted(FORMATS))}",
+                                     param_hint="'--format'")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: is a file, not a folder")
+    from .batch import batch as run_batch
+
+    options = dict(style=style, strokes=strokes, size=size, steps=steps, seed=seed)
+    if mat is not None:
+        options["material"] = material
+    try:
+        summary = run_batch(list(inputs), out, formats=fmts or ("png",), workers=workers or os.cpu_count() or 1,
+                            ray=ray_address, progress=not quiet, **options)
+    except ValueError as e:
+        _fail(str(e))
+    for name, why in sorted(summary.failed.items()):
+        click.echo(f"painter: failed: {name}: {why}", err=True)
+    if not quiet or summary.failed:
+        click.echo(f"painter: {summary.line()} -> {out}", err=True)
+    if summary.failed:
+        sys.exit(EXIT_INPUT)
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (loopback: this machine only; 0.0.0.0: every network).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on.")

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vgg_wall_s", "busy_p95_ms")
+TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vgg_wall_s", "busy_p95_ms", "ratio")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["cli_startup", "coverage", "fidelity", "full_size", "many_strokes", "quality",
-                                  "determinism", "materials", "render_speed",
+@pytest.mark.parametrize("name", ["batch_scaling", "cli_startup", "coverage", "fidelity", "full_size", "many_strokes",
+                                  "quality", "determinism", "materials", "render_speed",
                                   "style_match", "style_palette", "style_speed", "studio_load", "trace_bw",
                                   "trace_color", "trace_refine"])
 def test_benchmark_quick(name):

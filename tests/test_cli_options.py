@@ -1176,6 +1176,19 @@ add("styles --from -o not .toml", "styles --from {painting} -o mine.png", error(
 add("styles --from a missing painting", "styles --from nowhere.jpg -o mine.toml", error(1, "no such file"))
 add("styles --from with --sheet", "styles --from {painting} --sheet s.png {photo}", error(2, "no PHOTO and no --sheet"))
 
+# batch (tests/test_batch.py has the folders, failures and kills)
+@row("batch: every paint option", "batch {photo} -o out --format png,json --style none --strokes 20 --size 32 "
+     "--steps 2 --seed 1 --material oil --workers 1 -q")
+def _(t, r):
+    doc = json.loads((t.cwd / "out" / "photo.json").read_text())
+    assert doc["meta"]["seed"] == 1 and doc["meta"]["material"].startswith("oil") and len(doc["strokes"]) == 20
+    assert (t.cwd / "out" / "photo.png").is_file() and r.err == ""
+
+
+add("batch --format bmp", "batch {photo} -o out --format png,bmp", error(2, "not a format"))
+add("batch: a missing input", "batch nowhere.jpg -o out", error(1, "no such file"))
+add("batch --ray without Ray", "batch {photo} -o out --ray auto -q --steps 1", error(1, "painter[cluster]"))
+
 # studio: a server that runs until stopped, so only the ways it refuses to start
 # (tests/test_studio.py and test_studio_browser.py run it)
 add("studio --port out of range", "studio --no-open --port 70000", error(2, "--port"))
