@@ -27,6 +27,10 @@ class InputError(ValueError):
     """Bad user input: the message is one line meant for the user."""
 
 
+class ImageTooLarge(InputError):
+    """An image over the pixel limit, told from its header before decoding."""
+
+
 def load_image(
     path: str | Path,
     size: int | None = None,
@@ -45,26 +49,34 @@ def load_image(
         raise InputError(f"{p}: is a directory, not an image")
     if p.stat().st_size == 0:
         raise InputError(f"{p}: empty file")
-    try:
-        with Image.open(p) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise InputError(f"{p}: image is {w}x{h} pixels, more than the limit of {MAX_PIXELS:,}")
-            im.seek(0)
-            im.load()
-            im = ImageOps.exif_transpose(im)
-            arr = _to_rgb(im, background)
-    except InputError:
-        raise
-    except Image.DecompressionBombError:
-        raise InputError(f"{p}: image is larger than the limit of {MAX_PIXELS:,} pixels") from None
-    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as e:
-        what = "not an image, or an unsupported format" if isinstance(e, Image.UnidentifiedImageError) else f"cannot read image ({_one_line(e)})"
-        raise InputError(f"{p}: {what}") from None
+    arr = _to_rgb(ImageOps.exif_transpose(open_image(p, str(p))), background)
     img = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
     if size is not None:
         img = resize_longer(img, size)
     return img.to(device)
+
+
+def open_image(src, what: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """The image in ``src`` (a path or a binary file object), its first frame decoded;
+    an InputError naming ``what`` when it is not an image or cannot be read, and
+    ImageTooLarge when it has more than ``max_pixels`` (told from the header, before
+    the pixels are decoded)."""
+    try:
+        with Image.open(src) as im:
+            w, h = im.size
+            if w * h > max_pixels:
+                raise ImageTooLarge(f"{what}: image is {w}x{h} pixels, more than the limit of {max_pixels:,}")
+            im.seek(0)
+            im.load()
+            return im
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageTooLarge(f"{what}: image is larger than the limit of {max_pixels:,} pixels") from None
+    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as e:
+        why = ("not an image, or an unsupported format" if isinstance(e, Image.UnidentifiedImageError)
+               else f"cannot read image ({_one_line(e)})")
+        raise InputError(f"{what}: {why}") from None
 
 
 def _one_line(e: BaseException) -> str:

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..io import atomic_write_bytes
+from ..io import ImageTooLarge, InputError, atomic_write_bytes, open_image
 from ..materials import NAMES as MATERIALS
 from ..presets import describe_presets, preset_names
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
@@ -304,26 +304,15 @@ async def _image_bytes(upload, field: str) -> bytes:
 
 def _check_image(data: bytes, what: str) -> None:
     """An upload that is an image painter can read, and not too large: the size comes
-    from the header, before the pixels are decoded."""
-    from PIL import Image
-
+    from the header, before the pixels are decoded (painter.io.open_image)."""
     if not data:
         raise ApiError(400, f"{what}: empty file")
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if w * h > MAX_IMAGE_PIXELS:
-                raise ApiError(413, f"{what}: {w}x{h} pixels is over the limit of {MAX_IMAGE_PIXELS:,}")
-            im.load()
-    except ApiError:
-        raise
-    except Image.DecompressionBombError:
-        raise ApiError(413, f"{what}: over the limit of {MAX_IMAGE_PIXELS:,} pixels") from None
-    except Image.UnidentifiedImageError:
-        raise ApiError(400, f"{what}: not an image, or a format painter cannot read") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        why = str(e).splitlines()[0][:120] if str(e) else "damaged"
-        raise ApiError(400, f"{what}: cannot read the image ({why})") from None
+        open_image(io.BytesIO(data), what, MAX_IMAGE_PIXELS)
+    except ImageTooLarge as e:
+        raise ApiError(413, str(e)) from None
+    except InputError as e:
+        raise ApiError(400, str(e)) from None
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
