@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
-                       WORK_SIZE_RANGE, check_output_path, working_size)
+                       WORK_SIZE_RANGE, check_output_path, run_sizes)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -173,8 +173,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    out_size = output_size or min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
-    size = size or working_size(out_size, st.size)
+    out_size, size = run_sizes(max(image.shape[1:]), size, st.size, output_size)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,

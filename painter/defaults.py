@@ -44,3 +44,14 @@ def working_size(output_longer: int, least: int = 0) -> int:
     painted at 512 px, its strokes drawn sharp at four times that)."""
     lo, hi = WORK_SIZE_RANGE
     return min(output_longer, max(lo, least, min(hi, output_longer // 4)))
+
+
+def run_sizes(photo_longer: int, size: int | None = None, style_size: int = 0,
+              output_size: int | None = None) -> tuple[int, int]:
+    """(output size, working size) of a painting of a photo whose longer side is
+    ``photo_longer``: the output the photo's own size, at most :data:`MAX_OUTPUT_SIZE`,
+    unless ``output_size`` is given; the working size ``size`` if given, else
+    :func:`working_size` of that output, at least the style's ``style_size``. What
+    ``painter paint``, the studio and batch runs paint at."""
+    out = output_size or min(photo_longer, MAX_OUTPUT_SIZE)
+    return out, size or working_size(out, style_size)

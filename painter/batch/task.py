@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..defaults import MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE
+from ..defaults import MAX_ANIMATION_SIZE
 
 
 class TaskError(Exception):
@@ -20,7 +20,7 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
     stroke file's meta) with ``options`` (painter.paint's: style, strokes, size,
     steps, seed; and material) and return ``{"outputs": {fmt: bytes}, "seconds": s,
     "strokes": n}``. A bad image raises TaskError with its one-line reason."""
-    from ..defaults import working_size
+    from ..defaults import run_sizes
     from ..export import export
     from ..io import InputError, load_image
     from ..paint import paint
@@ -41,8 +41,7 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
             st = load_style(opts.pop("style", "none"))
         except StyleError as e:
             raise TaskError(str(e)) from None
-        out_size = min(max(image.shape[1:]), MAX_OUTPUT_SIZE)
-        size = opts.pop("size", None) or working_size(out_size, st.size)
+        out_size, size = run_sizes(max(image.shape[1:]), opts.pop("size", None), st.size)
         result = paint(image, style=st, size=size, device="cpu", notice=lambda m: None, **opts)
         result.strokes.meta["input"] = Path(name).name
         result.strokes.meta["output_size"] = out_size

@@ -18,8 +18,6 @@ from pathlib import Path
 
 #: a preview of the canvas at most this often (seconds), and a checkpoint every this many steps
 PREVIEW_EVERY, CHECKPOINT_EVERY = 0.5, 20
-#: the results' longer side at most (the photo's own size below it)
-RESULT_SIZE = 2048
 
 
 def run_job(folder: str, pipe, threads: int = 1) -> None:
@@ -62,7 +60,7 @@ def _sender(pipe):
 
 def _paint(d: Path, opts: dict, send) -> None:
     from ..checkpoint import Interrupted
-    from ..defaults import working_size
+    from ..defaults import run_sizes
     from ..export import export
     from ..io import load_image, save_png
     from ..materials import describe, material
@@ -71,8 +69,7 @@ def _paint(d: Path, opts: dict, send) -> None:
 
     image = load_image(d / "input")
     st = load_style(str(d / "style") if opts.get("style") == "@image" else opts.get("style", "none"))
-    out_size = min(max(image.shape[1:]), RESULT_SIZE)
-    size = opts.get("size") or working_size(out_size, st.size)
+    out_size, size = run_sizes(max(image.shape[1:]), opts.get("size"), st.size)
     steps = int(opts.get("steps", 240))
     ckpt = d / "paint.ckpt"
     parent, start, last = os.getppid(), time.time(), [0.0, None]  # last preview time, first step here
