@@ -81,6 +81,12 @@ def find_style(name: str) -> tuple[str, str]:
     p = Path(name)
     if p.exists():
         return ("toml" if p.suffix.lower() == ".toml" else "image"), name
+    raise StyleError(f"unknown style {name!r} (not a preset name nor an image file){closest_hint(name)}")
+
+
+def closest_hint(name: str) -> str:
+    """``"; did you mean ..."`` with the presets nearest to the unknown style ``name``,
+    or the list of them all when none is near."""
+    names = preset_names()
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(['none', *names])}"
-    raise StyleError(f"unknown style {name!r} (not a preset name nor an image file){hint}")
+    return f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(['none', *names])}"

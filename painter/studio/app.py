@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import io
 import json
 from importlib import resources
@@ -25,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..io import ImageTooLarge, InputError, atomic_write_bytes, open_image
 from ..materials import NAMES as MATERIALS
-from ..presets import describe_presets, preset_names
+from ..presets import closest_hint, describe_presets, preset_names
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
 
 #: the largest upload (bytes, the whole request) and image (pixels, from its header)
@@ -288,12 +287,10 @@ def _number(form, key: str) -> int:
 
 
 def _style_name(name: str) -> str:
-    names = ["none", *preset_names()]
-    if name in names:
+    """A preset's name (never a path: a request names no file of this machine)."""
+    if name == "none" or name in preset_names():
         return name
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
-    hint = f"; did you mean {' or '.join(close)}?" if close else f"; the presets are {', '.join(names)}"
-    raise ApiError(400, f"unknown style {name[:60]!r}{hint}")
+    raise ApiError(400, f"unknown style {name[:60]!r}{closest_hint(name[:60])}")
 
 
 async def _image_bytes(upload, field: str) -> bytes:
