@@ -43,7 +43,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q -e '.[dev]'
+	$(VPY) -m pip install -q -e '.[dev,cluster]'
 	touch $(STAMP)
 
 # The main job as the README shows it: a photo painted in a preset, as PNG, SVG, the

@@ -126,3 +126,95 @@ def test_a_killed_driver_leaves_no_partial_output_and_the_next_run_finishes(fold
     r = _run(folder, "-o", out, "-q", "--format", "png,json,svg", "--steps", "40", "--size", "64")
     assert r.returncode == 1 and len(list(out.rglob("*.png"))) == 8, r.stderr
     assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left behind
+
+
+RAY = Path(sys.executable).with_name("ray")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ray_cluster():
+    """A two-node Ray cluster on this machine (a head and one more node, one CPU each),
+    started with the ``ray`` command as a user would; yields the head's address."""
+    import shutil
+    import tempfile
+
+    pytest.importorskip("ray", reason="Ray is not installed (make install installs painter[cluster])")
+    port = _free_port()
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
+    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "100000000",
+              "--disable-usage-stats", "--block"]
+    nodes = [subprocess.Popen([str(RAY), "start", "--head", "--port", str(port), "--include-dashboard", "false",
+                               "--temp-dir", temp, *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)]
+    address = f"127.0.0.1:{port}"
+    try:
+        _wait_for_nodes(address, 1)
+        nodes.append(subprocess.Popen([str(RAY), "start", "--address", address, *common],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        _wait_for_nodes(address, 2)
+        yield address
+    finally:
+        for proc in reversed(nodes):
+            proc.send_signal(signal.SIGTERM)  # `ray start --block` stops its node's processes
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _wait_for_nodes(address: str, count: int, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r = subprocess.run([str(RAY), "status", "--address", address], capture_output=True, text=True)
+        if r.returncode == 0 and r.stdout.count(" node_") >= count:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the Ray cluster at {address} did not reach {count} nodes")
+
+
+def _ray_workers() -> list[int]:
+    r = subprocess.run(["pgrep", "-f", "ray::_paint_one_thread"], capture_output=True, text=True)
+    return [int(p) for p in r.stdout.split()]
+
+
+@pytest.mark.slow
+def test_a_two_node_ray_cluster_paints_the_same_files_and_survives_a_killed_worker(folder, tmp_path, ray_cluster):
+    local = _run(folder, "-o", tmp_path / "local", "--format", "png,json", "--workers", "2", "-q", *FAST)
+    on_ray = _run(folder, "-o", tmp_path / "ray", "--format", "png,json", "--ray", ray_cluster, "-q", *FAST)
+    assert local.returncode == on_ray.returncode == 1 and "broken.jpg" in on_ray.stderr, on_ray.stderr
+    strokes = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.json")
+                     if p.name != "failures.json")
+    assert len(strokes) == 8 and len(list((tmp_path / "ray").rglob("*.png"))) == 8
+    for rel in strokes:  # the same seed gives the same strokes on the cluster
+        assert (tmp_path / "ray" / rel).read_bytes() == (tmp_path / "local" / rel).read_bytes(), rel
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "painter", "batch", str(folder), "-o", str(out), "-q",
+                             "--format", "png,json", "--ray", ray_cluster, "--steps", "150", "--size", "48",
+                             "--strokes", "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    end = time.monotonic() + 120
+    while killed is None and time.monotonic() < end and proc.poll() is None:
+        workers = _ray_workers()
+        if workers:
+            time.sleep(1.0)  # well into a painting
+            try:
+                os.kill(workers[0], signal.SIGKILL)
+                killed = workers[0]
+            except ProcessLookupError:
+                continue
+        time.sleep(0.2)
+    _, err = proc.communicate(timeout=600)
+    assert killed is not None, "no Ray worker was seen painting"
+    assert proc.returncode == 1, err
+    assert len(list(out.rglob("*.png"))) == 8 and len(list(out.rglob("*.json"))) == 8 + 1, err
+    assert [f["image"] for f in json.loads((out / "failures.json").read_text())["failed"]] == ["broken.jpg"]

@@ -1187,7 +1187,8 @@ def _(t, r):
 
 add("batch --format bmp", "batch {photo} -o out --format png,bmp", error(2, "not a format"))
 add("batch: a missing input", "batch nowhere.jpg -o out", error(1, "no such file"))
-add("batch --ray without Ray", "batch {photo} -o out --ray auto -q --steps 1", error(1, "painter[cluster]"))
+add("batch --ray nobody there", "batch {photo} -o out --ray 127.0.0.1:9 -q --steps 1", error(1, "cannot reach"))
+add("batch --ray not an address", "batch {photo} -o out --ray head-node -q --steps 1", error(1, "HOST:PORT"))
 
 # studio: a server that runs until stopped, so only the ways it refuses to start
 # (tests/test_studio.py and test_studio_browser.py run it)

@@ -8,6 +8,8 @@ so memory stays bounded. Ray is optional: ``pip install painter[cluster]``.
 """
 from __future__ import annotations
 
+import logging
+import socket
 from typing import Iterator
 
 from .inputs import Item
@@ -30,6 +32,20 @@ def _ray():
     return ray
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in one line when nothing listens at a ``host:port`` address: Ray itself
+    would retry for minutes. (``auto`` and ``ray://`` client addresses pass as they are.)"""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--ray {address}: give the head node as HOST:PORT (or auto)")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ValueError(f"--ray {address}: cannot reach a Ray cluster there ({e.strerror or e})") from None
+
+
 def _paint_one_thread(data: bytes, name: str, formats: tuple[str, ...], options: dict) -> dict:
     """An image's task, on one torch thread as local workers paint (the same sums)."""
     from .local import THREADS, _paint, _start
@@ -42,11 +58,11 @@ def run(items: list[Item], formats: tuple[str, ...], options: dict, address: str
         ) -> Iterator[tuple[Item, dict]]:
     """Yield ``(item, result)`` as the cluster finishes images."""
     ray = _ray()
-
+    _check_reachable(address)
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=None if address == "auto" else address, ignore_reinit_error=True,
-                 log_to_driver=False, include_dashboard=False)
+                 log_to_driver=False, include_dashboard=False, logging_level=logging.WARNING)
     task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=False)(_paint_one_thread)
     limit = max(1, int(ray.cluster_resources().get("CPU", 1)) * IN_FLIGHT_PER_CPU)
     queue = list(reversed(items))
