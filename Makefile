@@ -59,7 +59,7 @@ demo: install
 test: install testdeps
 	$(VPY) -m pytest
 
-# slow tests: benchmark smoke runs, the SIGKILL test, the wheel check in a fresh venv,
+# slow tests: benchmark smoke runs, the SIGKILL test, batch on a two-node Ray cluster, the wheel check in a fresh venv,
 # then the deliberate bugs that the tests must catch (CI runs all this after `make test`)
 test-slow: install testdeps
 	$(VPY) -m pytest -m slow

@@ -218,3 +218,10 @@ def test_a_two_node_ray_cluster_paints_the_same_files_and_survives_a_killed_work
     assert proc.returncode == 1, err
     assert len(list(out.rglob("*.png"))) == 8 and len(list(out.rglob("*.json"))) == 8 + 1, err
     assert [f["image"] for f in json.loads((out / "failures.json").read_text())["failed"]] == ["broken.jpg"]
+
+
+def test_ray_missing_says_how_to_install_it(folder, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ValueError, match=r"pip install 'painter\[cluster\]'"):
+        batch([folder / "p0.png"], tmp_path / "out", ray="auto", steps=2, size=32, strokes=10)
+    assert not list((tmp_path / "out").rglob("*.png"))

@@ -41,7 +41,7 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
     if not host or not port.isdigit():
         raise ValueError(f"--ray {address}: give the head node as HOST:PORT (or auto)")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as e:
         raise ValueError(f"--ray {address}: cannot reach a Ray cluster there ({e.strerror or e})") from None
 
