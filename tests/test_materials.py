@@ -206,11 +206,15 @@ def test_chromium_draws_the_material(style, tmp_path, tmp_path_factory, monkeypa
 
     s = painted(style, tmp_path_factory)
     (tmp_path / "m.svg").write_text(to_svg(s, 320, 320))
-    # a longer virtual-time budget: under load Chromium once took the screenshot before
-    # the filters were drawn (22.7 dB)
-    shot = _screenshot(tmp_path / "m.svg", tmp_path / "shot.png", 320, 320, 2000)
     monkeypatch.setattr(painter.filtergraph, "NOISE_ORIGIN", CHROMIUM_NOISE_ORIGIN)
-    assert psnr_np(shot, to_uint8(draw(s, 320, 320))) >= 28
+    want = to_uint8(draw(s, 320, 320))
+    # under load Chromium has taken the screenshot before the filters were drawn (22.7
+    # and 23.0 dB, its bottom rows still plain): that is the browser's timing, not the
+    # SVG, so one retake with a longer virtual-time budget is allowed
+    shot = _screenshot(tmp_path / "m.svg", tmp_path / "shot.png", 320, 320, 2000)
+    if psnr_np(shot, want) < 28:
+        shot = _screenshot(tmp_path / "m.svg", tmp_path / "retake.png", 320, 320, 8000)
+    assert psnr_np(shot, want) >= 28
 
 
 @pytest.mark.skipif(_tool("inkscape") is None and not __import__("os").environ.get("CI"),
