@@ -140,13 +140,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def ray_cluster():
+def ray_cluster(monkeypatch):
     """A two-node Ray cluster on this machine (a head and one more node, one CPU each),
     started with the ``ray`` command as a user would; yields the head's address."""
     import shutil
     import tempfile
 
     pytest.importorskip("ray", reason="Ray is not installed (make install installs painter[cluster])")
+    # the nodes, `ray status` and the driver all without tokens, whatever ~/.ray holds
+    # from an earlier `--ray auto` (a local instance turns token authentication on)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     port = _free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "100000000",
