@@ -15,6 +15,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def psnr_np(a: np.ndarray, b: np.ndarray) -> float:
     mse = ((a.astype(np.float64) - b.astype(np.float64)) ** 2).mean() / 255.0**2
     return float("inf") if mse == 0 else 10 * np.log10(1 / mse)

@@ -16,6 +16,8 @@ from PIL import Image
 
 from painter.batch import batch, discover
 
+from .conftest import free_port
+
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 
 
@@ -131,14 +133,6 @@ def test_a_killed_driver_leaves_no_partial_output_and_the_next_run_finishes(fold
 RAY = Path(sys.executable).with_name("ray")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def ray_cluster(monkeypatch):
     """A two-node Ray cluster on this machine (a head and one more node, one CPU each),
@@ -150,7 +144,7 @@ def ray_cluster(monkeypatch):
     # the nodes, `ray status` and the driver all without tokens, whatever ~/.ray holds
     # from an earlier `--ray auto` (a local instance turns token authentication on)
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
-    port = _free_port()
+    port = free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "100000000",
               "--disable-usage-stats", "--block"]

@@ -13,6 +13,8 @@ from PIL import Image
 from painter.studio import app as studio_app
 from painter.studio.app import create_app
 
+from .conftest import free_port
+
 starlette_testclient = pytest.importorskip("starlette.testclient")
 
 
@@ -227,15 +229,12 @@ def test_a_killed_studio_resumes_its_job_at_the_next_start(tmp_path, how):
     checkpoints (a killed studio's worker notices at its next step), and the studio
     started again over the same data finishes the job from there."""
     import signal
-    import socket
     import subprocess
     import sys
     import urllib.request
 
     def start():
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         proc = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port),
                                  "--data", str(tmp_path / "data")], stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
