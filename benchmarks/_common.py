@@ -94,6 +94,39 @@ def luma_ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     return float(structural_similarity(luma(a), luma(b), data_range=data_range))
 
 
+def luma_ssim_at(a: np.ndarray, b: np.ndarray, longer: int = 512) -> float:
+    """SSIM of the lumas of two uint8 HxWx3 pictures, each resized (Lanczos) so that
+    its longer side is ``longer`` px: how well a painting of any size reads as its photo."""
+    def at(x: np.ndarray) -> np.ndarray:
+        im = Image.fromarray(x)
+        s = longer / max(im.size)
+        return np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS))
+
+    return luma_ssim(at(a), at(b))
+
+
+#: the LBP frontal-face cascade's search, as scikit-image's own example runs it
+FACE_SEARCH = dict(scale_factor=1.2, step_ratio=1, min_size=(60, 60), max_size=(123, 123))
+
+
+def faces(img: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Frontal faces in a uint8 HxWx3 picture as (x, y, width, height) boxes:
+    scikit-image's LBP cascade (the model it ships), searched as :data:`FACE_SEARCH`."""
+    from skimage import data
+    from skimage.feature import Cascade
+
+    found = Cascade(data.lbp_frontal_face_cascade_filename()).detect_multi_scale(img=img, **FACE_SEARCH)
+    return [(d["c"], d["r"], d["width"], d["height"]) for d in found]
+
+
+def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two (x, y, width, height) boxes."""
+    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = w * h
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
 def texture(img: np.ndarray) -> float:
     """Mean absolute Laplacian of the luma of an HxWx3 picture (on its own scale):
     how much fine texture it shows."""
