@@ -101,8 +101,9 @@ def test_material_svg_matches_painter_png_and_adds_texture(style, name, tmp_path
     """The issue's first bar on a small painting: the SVG is pure vector with its
     material as filters, resvg's drawing matches painter's PNG (the issue asks 30 dB;
     painter draws within 40 to 48 dB of resvg, and 38 catches a primitive left out
-    of either), and the material at least half again the texture (mean |Laplacian|)
-    of flat strokes."""
+    of either), and the material at least 1.3 times the texture (mean |Laplacian|)
+    of flat strokes (issue 24 lowered the relief, which hid the picture: 1.5 times
+    was met by embossed rims and grooves)."""
     s = painted(style, tmp_path_factory)
     assert resolve(None, s).name == name  # the style gave it
     h, w = 768, 768
@@ -112,7 +113,7 @@ def test_material_svg_matches_painter_png_and_adds_texture(style, name, tmp_path
     theirs = resvg_render(svg)
     assert psnr_np(ours, theirs) >= 38
     flat = to_uint8(draw(s, h, w, material="flat"))
-    assert texture(ours) >= 1.5 * texture(flat), (texture(ours), texture(flat))
+    assert texture(ours) >= 1.3 * texture(flat), (texture(ours), texture(flat))
 
 
 @pytest.mark.slow

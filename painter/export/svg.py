@@ -68,6 +68,11 @@ def _hex(rgb) -> str:
     return "#" + "".join(f"{min(255, max(0, int(round(float(c) * 255)))):02x}" for c in rgb)
 
 
+def _hexes(colors: torch.Tensor) -> list[str]:
+    """:func:`_hex` of each row of ``colors`` [N,3]."""
+    return [_hex(c) for c in colors.tolist()]
+
+
 def _opacity(op: float) -> str:
     return _num(op) if op >= 0.01 else f"{op:.4f}"
 
@@ -237,15 +242,19 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
     reused = [False] * len(st) if finish.bodies is None else (finish.bodies > 0).tolist()  # shown again by a <use>
     marks = [False] * len(st) if finish.marks is None else finish.marks.tolist()
     owners = finish.paint_owner.tolist()
+    look = [None] * len(st)  # a mark's colour, opacity and width: marks alike share one path
     if any(marks):
-        m = marks.index(True)
-        dwg.defs.add(dwg.style(f".g{{fill:none;stroke:{_hex(st.colors[m].tolist())};"
-                               f"stroke-opacity:{_num(float(st.opacity[m]))};stroke-linecap:round}}"))
+        hexes, opacities, widths = _hexes(st.colors), st.opacity.tolist(), st.widths[:, 0].tolist()
+        look = [(hexes[i], opacities[i], widths[i]) if marks[i] else None for i in range(len(st))]
+        shared = {lk[:2] for lk in look if lk is not None}  # one colour for all (ink's gaps): in the class
+        shared = next(iter(shared)) if len(shared) == 1 else None
+        paint_ = f"stroke:{shared[0]};stroke-opacity:{_num(shared[1])};" if shared else ""
+        dwg.defs.add(dwg.style(f".g{{fill:none;{paint_}stroke-linecap:round}}"))
     group, cur_layer, runs, kinds = None, None, {}, []
     i = 0
     while i < len(st):
         end = i + 1
-        while marks[i] and end < len(st) and marks[end] and owners[end] == owners[i]:
+        while marks[i] and end < len(st) and marks[end] and owners[end] == owners[i] and look[end] == look[i]:
             end += 1
         lay = int(st.layer[i])
         if group is None or lay != cur_layer:
@@ -256,15 +265,17 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
                 group.attribs["filter"] = f"url(#{finish.paint_filter.id})"
             cur_layer = lay
         delay = {"style": f"animation-delay:{owners[i] * slot:.4f}s"} if slot else {}
-        if marks[i]:  # the marks of one stroke: one path
+        if marks[i]:  # the marks of one stroke that look alike: one path
+            colour, opacity, width = look[i]
+            own = {} if shared else {"stroke": colour, "stroke_opacity": _num(opacity)}
             group.add(dwg.path(d=_quadratics(st.points[i:end]), class_="g s" if slot else "g",
-                               stroke_width=_num(float(st.widths[i, 0])), **delay))
+                               stroke_width=_num(width), **own, **delay))
         else:
             el, kind = _stroke(dwg, st, i, seg[first[i]:first[i + 1]], delay, finish)
             kinds.append(kind)
             color = _hex(st.colors[i].tolist())
-            if el is not None and reused[i]:  # colour from a group, so that a <use> can paint the stroke grey
-                el.attribs["id"] = f"s{i}"
+            if el is not None and reused[owners[i]]:  # colour from a group, so that a <use> can paint it grey
+                el.attribs["id"] = f"s{owners[i]}"
                 group.add(dwg.g(**{kind: color})).add(el)
             elif el is not None:
                 el.attribs[kind] = color

@@ -88,7 +88,8 @@ def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
     then its ridges; and [M,2] their colours: the height (the body's grey, the
     ridges white) and 1 (the group's alpha)."""
     has_body = f.bodies > 0
-    body = f.paint[: len(f.bodies)][has_body]
+    strokes = f.paint if f.marks is None else f.paint[~f.marks]  # the painting's own strokes, in order
+    body = strokes[has_body]
     owner = torch.cat([torch.arange(len(f.bodies))[has_body], f.lines_owner])
     is_ridge = torch.cat([torch.zeros(len(body), dtype=torch.bool), torch.ones(len(f.lines), dtype=torch.bool)])
     order = after_owner(owner, is_ridge)

@@ -1,7 +1,9 @@
 """Marks that follow each stroke, drawn by painter's renderer and written as paths:
-oil's relief (a body of paint per stroke and the ridges of its bristles) and ink's
-dry-brush gaps. Both are lines along the stroke (:mod:`painter.bristles`), written as
-quadratics through whole pixels and drawn exactly as written.
+oil's streaks (lighter and darker paint along the stroke, as a loaded brush leaves
+it, ending raggedly where its bristles run out) and relief (a body of paint per
+stroke and the ridges of its bristles), and ink's dry-brush gaps. All are lines
+along the stroke (:mod:`painter.bristles`), written as quadratics through whole
+pixels and drawn exactly as written.
 """
 from __future__ import annotations
 
@@ -14,23 +16,27 @@ from ..bristles import lines_along, spread, to_cubic, to_quadratic
 from ..filtergraph import Filter, prim
 from ..render import visible_area
 from ..strokes import StrokeSet
-from .finish import Finish, after_owner
+from .finish import Finish
 from .recipes import lit, reach, soften
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Material
 
 
-#: oil: light elevation (degrees), shade and shine strengths, surface scale at 1024 px
-OIL_ELEVATION = 35.0
-OIL_SHADE, OIL_SHINE = 0.7, 0.35
-OIL_SURFACE = 5.0
+#: oil: light elevation (degrees), shade and shine strengths, surface scale at 1024 px:
+#: a low relief that catches the light, never rims and grooves that hide the picture
+OIL_ELEVATION = 45.0
+OIL_SHADE, OIL_SHINE = 0.35, 0.2
+OIL_SURFACE = 2.0
 #: oil: the paint's edges and ridges are rounded by a blur of this many px at 1024
 OIL_SOFTEN = 1.0
 #: oil: bristle spacing in px at 1024, most lines per stroke, white ridge opacity
 BRISTLE_SPACING = 3.5
 MAX_BRISTLES = 6
-RIDGE_OPACITY = 0.5
+RIDGE_OPACITY = 0.3
+#: oil: a streak's paint is this much lighter or darker than its stroke's (a share of
+#: the way to white or black, at strength 1), and its opacity
+STREAK_SHIFT, STREAK_OPACITY = 0.1, 0.45
 #: strokes are seen at this size to decide which show: those of which less than a
 #: pixel shows have no relief; ridges need RIDGES_SHOWN pixels and a RIDGES_SHARE of
 #: the stroke showing (a painting's coarse strokes lie mostly buried: half of
@@ -52,23 +58,70 @@ def _showing(finish: Finish) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def oil(finish: Finish, mat: Material, unit: float, size_unit: float, gen: torch.Generator) -> Finish:
-    """Relief: each stroke a body of paint (later layers higher) carrying ridges of
-    its bristles, lit. Strokes hidden under later ones have no relief, mostly
-    buried ones no ridges (see :data:`VISIBLE_SIZE`). ``unit`` sizes the bristles
-    (it includes the material's scale), ``size_unit`` the relief (the picture's
-    size alone)."""
+    """Streaks along each stroke (:func:`streaks`) and relief: each stroke a body of
+    paint (later layers higher) carrying ridges of its bristles, lit. Strokes hidden
+    under later ones have no relief, mostly buried ones no streaks or ridges (see
+    :data:`VISIBLE_SIZE`). ``unit`` sizes the bristles (it includes the material's
+    scale), ``size_unit`` the relief (the picture's size alone)."""
     paint = finish.paint
     rank = torch.unique(paint.layer, return_inverse=True)[1] if len(paint) else paint.layer
     bodies = (6 + rank.clamp(max=3) + torch.randint(0, 2, (len(paint),), generator=gen)).clamp(max=15)
     shown, share = _showing(finish)
     bodies = torch.where(shown >= 1.0, bodies, torch.zeros_like(bodies))
-    lines, owner = _ridges(paint, (shown >= RIDGES_SHOWN) & (share >= RIDGES_SHARE), BRISTLE_SPACING * unit, gen)
+    visible = (shown >= RIDGES_SHOWN) & (share >= RIDGES_SHARE)
+    lines, owner = _ridges(paint, visible, BRISTLE_SPACING * unit, gen)
     relief = Filter("oil-relief", (
         prim("feColorMatrix", in_="SourceGraphic", type="matrix", values=[0] * 15 + [1, 0, 0, 0, 0], result="paint"),
         soften("paint", OIL_SOFTEN * size_unit, "height"),
         *lit("height", mat, OIL_SURFACE * size_unit * mat.strength, OIL_SHADE, OIL_SHINE, OIL_ELEVATION),
     ), margin=reach(max(2.0, OIL_SOFTEN * size_unit)))
-    return replace(finish, bodies=bodies, lines=lines, lines_owner=owner, relief_filter=relief)
+    finish = replace(finish, bodies=bodies, lines=lines, lines_owner=owner, relief_filter=relief)
+    return streaks(finish, mat, visible, BRISTLE_SPACING * unit, gen)
+
+
+def streaks(finish: Finish, mat: Material, visible: torch.Tensor, spacing: float, gen: torch.Generator) -> Finish:
+    """The paint of a loaded brush: along each ``visible`` stroke, about one streak
+    per ``spacing`` px of its width (2 to :data:`MAX_BRISTLES`), each of paint
+    :data:`STREAK_SHIFT` lighter or darker than the stroke's, starting and ending a
+    little apart (the ragged ends of a brush's bristles). Drawn right after their
+    stroke, lighter ones first, so later strokes cover them."""
+    paint = finish.paint
+    n, k = len(paint), MAX_BRISTLES
+    shift = min(1.0, STREAK_SHIFT * mat.strength)
+    if n == 0 or shift <= 0:
+        return finish
+    half = paint.widths.mean(1) / 2
+    count = (2 * half * 0.85 / spacing).round().clamp(2, k).long()
+    j = torch.arange(k).float()
+    across = -0.8 + 1.6 * (j + 0.5 + (torch.rand(n, k, generator=gen) * 2 - 1) * 0.3) / count[:, None]
+    t0 = torch.rand(n, k, generator=gen) * 0.25
+    t1 = 1.0 - torch.rand(n, k, generator=gen) * 0.3
+    darker = torch.rand(n, k, generator=gen) < 0.5
+    keep = (j[None] < count[:, None]) & visible[:, None]
+    pts = to_cubic(to_quadratic(lines_along(paint.points, paint.widths, across, t0, t1)).round())[keep]
+    owner = torch.arange(n)[:, None].expand(-1, k)[keep]
+    dark = darker[keep]
+    base = paint.colors[owner]
+    colors = torch.where(dark[:, None], base * (1 - shift), base + (1 - base) * shift)
+    colors = (colors * 255).round() / 255  # as written into the SVG
+    w = ((0.45 * 2 * half / count)[owner] * 10).round().clamp_min(1) / 10
+    lines = StrokeSet(pts, torch.stack([w, w], 1), colors, torch.full((len(w),), STREAK_OPACITY), paint.layer[owner],
+                      paint.canvas, paint.background)
+    return _with_marks(finish, lines, owner, dark)
+
+
+def _with_marks(finish: Finish, lines: StrokeSet, owner: torch.Tensor, second: torch.Tensor | None = None) -> Finish:
+    """``finish`` whose paint has ``lines`` (each belonging to the stroke ``owner``)
+    drawn right after their stroke, those with ``second`` set after the others."""
+    paint = finish.paint
+    n = len(paint)
+    owners = torch.cat([torch.arange(n), owner])
+    marks = torch.cat([torch.zeros(n, dtype=torch.bool), torch.ones(len(lines), dtype=torch.bool)])
+    rank = torch.cat([torch.zeros(n, dtype=torch.long),
+                      torch.ones(len(lines), dtype=torch.long) + (0 if second is None else second.long())])
+    order = torch.argsort(owners * 3 + rank, stable=True)
+    return replace(finish, paint=StrokeSet.cat([paint, lines])[order], paint_owner=owners[order],
+                   marks=marks[order])
 
 
 def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
@@ -98,7 +151,7 @@ def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
 
 #: ink: dry-brush gaps per stroke, where they begin along it, their width (share of the
 #: stroke's), their opacity; strokes narrower than DRY_MIN_WIDTH px at 1024 hold their ink
-DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 7, (0.5, 1.0), 0.045, 0.6
+DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 7, (0.55, 1.0), 0.04, 0.35
 DRY_MIN_WIDTH = 8.0
 
 
@@ -124,7 +177,4 @@ def dry_brush(finish: Finish, mat: Material, unit: float, gen: torch.Generator) 
     paper = torch.tensor(paint.background, dtype=torch.float32)
     gaps = StrokeSet(pts.reshape(-1, 4, 2), torch.stack([w, w], 1), paper.expand(len(w), 3).clone(),
                      torch.full((len(w),), DRY_OPACITY), paint.layer[owner], paint.canvas, paint.background)
-    owners = torch.cat([torch.arange(n), owner])
-    marks = torch.cat([torch.zeros(n, dtype=torch.bool), torch.ones(len(w), dtype=torch.bool)])
-    order = after_owner(owners, marks)
-    return replace(finish, paint=StrokeSet.cat([paint, gaps])[order], paint_owner=owners[order], marks=marks[order])
+    return _with_marks(finish, gaps, owner)

@@ -97,19 +97,30 @@ def mask(ident: str, mat: Material, unit: float, frequency: float, octaves: int,
     ))
 
 
+#: graphite: how much thinner a faint stroke lies in the paper's valleys than on its
+#: peaks, at strength 1 (a dense one fills them: see :func:`tooth`)
+TOOTH_DEPTH = 0.6
+
+
 def tooth(mat: Material, unit: float) -> Filter:
-    """Graphite on the paper's tooth: dense on its peaks, thin in its valleys; more
-    pressure (strength) fills the valleys."""
+    """Graphite on the paper's tooth: faint graphite catches on its peaks and lies
+    up to :data:`TOOTH_DEPTH` thinner in its valleys, dense graphite fills them (the
+    thinning is ``depth x valley x (1 - alpha)``), so the drawing's darks stay dark
+    and its values stay; more pressure (strength) fills the valleys sooner."""
+    k = TOOTH_DEPTH / max(mat.strength, 0.1) / NOISE_SPAN
     return Filter("graphite-tooth", (
         grain(mat, unit),
-        prim("feColorMatrix", in_="grain", type="matrix", values=[0] * 15 + [0, 0, 0, 2.2, 0.9 * mat.strength - 1.1],
-             result="tooth"),
-        prim("feComposite", in_="SourceGraphic", in2="tooth", operator="in"),
+        prim("feColorMatrix", in_="grain", type="matrix", values=[0] * 15 + [0, 0, 0, -k, k * (NOISE_LOW + NOISE_SPAN)],
+             result="valley"),
+        prim("feColorMatrix", in_="SourceGraphic", type="matrix", values=[0] * 15 + [0, 0, 0, -1, 1],
+             result="open"),
+        prim("feComposite", in_="valley", in2="open", operator="arithmetic", k1=1, result="gap"),
+        prim("feComposite", in_="SourceGraphic", in2="gap", operator="out"),
     ))
 
 
 #: watercolor: edge blur (px at 1024, at least 2), darkening of pooled pigment, granulation depth
-WASH_EDGE, WASH_DARK, WASH_GRAIN = 4.0, 0.5, 0.12
+WASH_EDGE, WASH_DARK, WASH_GRAIN = 4.0, 0.7, 0.08
 
 
 def wash(mat: Material, unit: float) -> Filter:
