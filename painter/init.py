@@ -27,6 +27,8 @@ def place_strokes(
     bend: float = 0.0,
     opacity: float = 1.0,
     along_edges: bool = False,
+    weight: torch.Tensor | None = None,
+    size_map: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
@@ -41,9 +43,12 @@ def place_strokes(
     random curvature (fraction of the length), ``opacity`` the starting opacity.
     ``along_edges``: the error counts in proportion to the squared edge strength of
     ``target`` there (contour lines go to the contours, not into flat dark areas).
+    ``weight`` ([H,W] >= 0) multiplies the error map (where strokes may go, and how
+    eagerly); ``size_map`` ([H,W] > 0) scales each stroke's width and length by its
+    value at the stroke's centre (fine strokes where the picture holds detail).
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
-    [n,3], ``opacity`` [n].
+    [n,3], ``opacity`` [n] and ``scale`` [n] (the size_map's factor, 1 without one).
     """
     dev = target.device
     _, h, w = target.shape
@@ -53,6 +58,8 @@ def place_strokes(
         gx, gy = sobel(gaussian_blur(luminance(target), sigma))
         edge = (gx * gx + gy * gy)[0]
         err = err * edge / edge.max().clamp_min(1e-12)
+    if weight is not None:
+        err = err * weight
     err = err.double().cpu()
     theta = angles if angles is not None else structure_orientation(target, sigma=max(1.0, width))[0]
     theta = theta.cpu()
@@ -81,12 +88,14 @@ def place_strokes(
     ang = theta[cy, cx].float()
     jitter = (torch.rand(n, 2, generator=generator) - 0.5)
     centre = torch.stack([cx.float(), cy.float()], -1) + 0.5 + jitter
-    off = bend * length * (2 * torch.rand(n, generator=generator) - 1) if bend else None
-    points = stroke_points(centre, ang, length, off)
-    widths = torch.tensor([float(width), float(width) * taper]).expand(n, 2).clone()
+    scale = torch.ones(n) if size_map is None else size_map.float().cpu()[cy, cx]
+    off = bend * length * scale * (2 * torch.rand(n, generator=generator) - 1) if bend else None
+    points = stroke_points(centre, ang, length * scale, off)
+    widths = torch.tensor([float(width), float(width) * taper]) * scale[:, None]
     colors = colour_src[:, cy, cx].t().contiguous()
     opa = torch.full((n,), float(opacity))
-    return {k: v.to(dev) for k, v in dict(points=points, widths=widths, colors=colors, opacity=opa).items()}
+    out = dict(points=points, widths=widths, colors=colors, opacity=opa, scale=scale)
+    return {k: v.to(dev) for k, v in out.items()}
 
 
 #: the ground's strokes are at most this many times longer than wide: short dabs

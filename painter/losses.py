@@ -57,7 +57,11 @@ def pixel_loss(img: torch.Tensor, target: torch.Tensor, structure_weight: float 
     return loss
 
 
-def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = 1.5,
+#: the Gaussian window of the SSIM content loss (px)
+SSIM_SIGMA = 1.5
+
+
+def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = SSIM_SIGMA,
               weight: torch.Tensor | None = None) -> torch.Tensor:
     """1 - the mean SSIM of the lumas of ``img`` and ``target`` ([3,H,W] in [0, 1],
     Gaussian windows of ``sigma`` px): a content loss that needs no weights. It

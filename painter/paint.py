@@ -40,11 +40,12 @@ import torch
 
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from .defaults import DEFAULT_SIZE, DEFAULT_STEPS
+from .detail import edge_map
 from .flow import flow_angles
-from .imageops import gaussian_blur, psnr
+from .imageops import gaussian_blur, luminance, psnr
 from .init import GROUND_ASPECT, ground_strokes, place_strokes
 from .io import resize_longer
-from .losses import load_perceptual, palette_pull, perceptual_term, pixel_loss, ssim_loss, texture_term
+from .losses import SSIM_SIGMA, load_perceptual, palette_pull, perceptual_term, pixel_loss, ssim_loss, texture_term
 from .materials import describe
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
@@ -53,6 +54,8 @@ from .render import render_stroke_params
 from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
+#: a face's pixels count this many times as much as others in the losses
+FACE_WEIGHT = 4.0
 #: layers larger than this many pixels are optimized window by window (see _backward)
 WINDOW_PIXELS = 1 << 20
 #: edge of those windows in pixels
@@ -211,9 +214,17 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
         parts.append((g, g_bounds.expand(m, 7), True))
         n -= m
     if n > 0:
+        weight, size_map = _placement(plan, layer)
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
-                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1], along_edges=layer.spec.dark)
-        parts.append((new, bounds.expand(n, 7), False))
+                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1], along_edges=_contour(plan, layer),
+                            weight=weight, size_map=size_map)
+        b = bounds.expand(n, 7).clone()
+        b[:, [0, 1, 4, 6]] *= new.pop("scale")[:, None]  # a stroke's limits follow its size ...
+        b[:, :2].clamp_(max=brush.max_width_px)  # ... within its brush's
+        new["widths"].clamp_(max=brush.max_width_px)
+        if _contour(plan, layer):
+            b[:, 2] = 0.0  # a contour the picture does not want may fade away
+        parts.append((new, b, False))
     t = state["tensors"]
     for new, b, pinned in parts:
         k = new["points"].shape[0]
@@ -224,6 +235,43 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
                  "frozen": torch.full((k,), layer.spec.dark, device=dev),
                  "pinned": torch.full((k,), pinned, device=dev)}
         t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+
+
+#: strokes are placed this many times more eagerly in faces than elsewhere
+FACE_PLACE = 3.0
+#: a stroke's size at placement: SIZE_FLAT times the layer's where the picture is
+#: flat, SIZE_DETAIL times where it holds the most detail (painter.detail)
+SIZE_FLAT, SIZE_DETAIL = 1.3, 0.55
+#: ... on canvases whose shorter side has at least this many pixels
+SIZE_FROM = 32
+#: dark contour strokes go where the edge map (detail.edge_map) exceeds this
+CONTOUR_EDGE = 0.5
+
+
+def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Where ``layer``'s strokes may go ([H,W] weight of the error map) and how large
+    they are there ([H,W] factor of the layer's size, or None): dark contours only
+    on strong edges and never across a face; the detail layer where the photo holds
+    detail; the other layers more eagerly in faces; the strokes of every layer but
+    the first finer where the picture holds detail, broader where it is flat
+    (hatching too: it is tone, placed where the painting is too light)."""
+    faces, detail = plan.faces[0], plan.detail[0]
+    size_map = None  # the first layer covers the canvas evenly; a tiny canvas has no detail to follow
+    if layer.start > 0 and min(plan.size) >= SIZE_FROM:
+        size_map = SIZE_FLAT + (SIZE_DETAIL - SIZE_FLAT) * detail
+    if _contour(plan, layer):
+        edges = edge_map(plan.target, max(1.0, layer.width / 2))[0]
+        strong = ((edges - CONTOUR_EDGE) / (1 - CONTOUR_EDGE)).clamp(0, 1)
+        return strong * (1 - faces), None
+    if layer.detail:
+        return 0.02 + detail * detail, size_map
+    return 1 + FACE_PLACE * faces, size_map
+
+
+def _contour(plan: Plan, layer: LayerPlan) -> bool:
+    """Whether ``layer`` draws dark contour lines: dark strokes that follow the
+    photo's structure (dark strokes at a fixed angle are hatching, which is tone)."""
+    return layer.spec.dark and (layer.spec.flow or plan.style.flow) == "structure"
 
 
 def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -> bool:
@@ -258,6 +306,8 @@ def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -
         with torch.no_grad():
             _project(pts, wid, col, opa, bounds, plan.size[0], plan.size[1])
             col[keep] = fixed_col
+            if plan.grey:  # graphite and ink are grey: no tint, whatever the steps
+                col.copy_(luminance(col.t()[:, :, None])[0].expand(-1, 3))
             for p, fixed in zip((pts, wid, opa), fixed_shape):
                 p[pin] = fixed
         state["history"].append(float(loss) if torch.isfinite(loss) else float("nan"))
@@ -283,7 +333,7 @@ class _View:
     below: torch.Tensor  # [3,h,w] the finished layers
     goal: torch.Tensor  # [3,h,w] what the pixel losses aim at (blurred by sigma)
     photo: torch.Tensor  # [3,h,w] the photo (for extra losses)
-    region: torch.Tensor | None  # [1,h,w] where to paint
+    weight: torch.Tensor  # [1,h,w] how much each pixel counts: the region, faces FACE_WEIGHT times more
     sigma: float  # blur of the pixel losses (optical mixing)
 
 
@@ -295,7 +345,10 @@ def _view(plan: Plan, layer: LayerPlan, below: torch.Tensor) -> _View:
     if sigma > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
         goal = gaussian_blur(goal, sigma)
     region = None if plan.region is None else torch.nn.functional.interpolate(plan.region[None], size=size)[0]
-    return _View(size, at(below), goal, at(plan.target), region, sigma)
+    weight = 1 + (FACE_WEIGHT - 1) * torch.nn.functional.interpolate(plan.faces[None], size=size, mode="area")[0]
+    if region is not None:
+        weight = weight * region
+    return _View(size, at(below), goal, at(plan.target), weight, sigma)
 
 
 def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tensor, torch.Tensor]:
@@ -309,7 +362,8 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
     plan = run.plan
     h, w = view.size
     whole = h * w <= WINDOW_PIXELS or run.perceptual is not None or run.texture is not None or bool(run.losses)
-    margin = 0 if whole else int(math.ceil(3 * view.sigma)) + 1  # the blur's reach
+    reach = max(view.sigma, SSIM_SIGMA if plan.style.ssim_weight else 0.0)
+    margin = 0 if whole else int(math.ceil(3 * reach)) + 1  # the blurs' reach
     picture = torch.empty_like(view.below, memory_format=torch.contiguous_format)
     total = torch.zeros((), device=view.below.device)
     for y0, y1, x0, x1 in [(0, h, 0, w)] if whole else _windows(h, w, WINDOW):
@@ -320,10 +374,15 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
         inner = (slice(None), slice(y0 - ya, y1 - ya), slice(x0 - xa, x1 - xa))
         win = (slice(None), slice(y0, y1), slice(x0, x1))
         share = (y1 - y0) * (x1 - x0) / (h * w)  # the window's part of the canvas
-        region = None if view.region is None else view.region[win]
-        loss = share * plan.style.pixel_weight * pixel_loss(seen[inner], view.goal[win], plan.structure_weight, region)
-        if plan.style.ssim_weight:
-            loss = loss + share * plan.style.ssim_weight * ssim_loss(img[inner], view.photo[win], weight=region)
+        weight = view.weight[win]
+        loss = share * plan.style.pixel_weight * pixel_loss(seen[inner], view.goal[win], plan.structure_weight,
+                                                            weight.sqrt())
+        if plan.style.ssim_weight:  # on the window with its margin (SSIM's blur), counted inside it only
+            inside = torch.zeros_like(img[:1])
+            inside[inner] = weight
+            reach_share = (yb - ya) * (xb - xa) / (h * w)
+            loss = loss + reach_share * plan.style.ssim_weight * ssim_loss(img, view.photo[:, ya:yb, xa:xb],
+                                                                           SSIM_SIGMA, inside)
         for extra in run.losses:
             loss = loss + extra(img, view.photo)
         if run.perceptual is not None:

@@ -16,6 +16,8 @@ import torch
 from .checkpoint import fingerprint
 from .color import recolor_to_palette, srgb_to_lab, transfer_colors
 from .defaults import DEFAULT_SIZE
+from .detail import detail_map, face_map, find_faces
+from .imageops import luminance
 from .io import load_image, resize_longer
 from .styles import Brush, LayerSpec, Style
 
@@ -55,6 +57,7 @@ class LayerPlan:
     scale: float  # resolution of the layer's optimization relative to the working size
     polish: bool = False  # the final joint polish: every stroke, nothing placed
     ground: bool = False  # an opaque grid that covers the canvas (its shapes stay put)
+    detail: bool = False  # fine strokes where the canvas still misses the photo's detail (faces, edges)
 
 
 @dataclass
@@ -65,10 +68,13 @@ class Plan:
     canvas: tuple[float, float]  # width and height, the longer 1: the photo's aspect
     goal: torch.Tensor  # [3,H,W] what the pixel losses aim at: the photo moved towards the palette
     region: torch.Tensor | None  # [1,H,W] in [0,1] where to paint, or None for everywhere
+    faces: torch.Tensor  # [1,H,W] in [0,1] the photo's faces (detail.face_map)
+    detail: torch.Tensor  # [1,H,W] in [0,1] how much detail each place holds (detail.detail_map)
     background: torch.Tensor  # [3]
     palette: torch.Tensor | None  # [K,3]
     dark: torch.Tensor  # [3] the colour of dark layers (contours, hatching)
     snap: float  # pull of stroke colours to the palette
+    grey: bool  # the palette is grey (graphite, ink): strokes are grey too
     structure_weight: float
     layers: list[LayerPlan]
     strokes: int
@@ -104,12 +110,15 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     target = resize_longer(photo, size).to(device)
     _, H, W = target.shape
     goal = target if preserve_color else goal_colours(target, st, seed, neural)
+    faces = face_map(find_faces(photo), H, W, device)
+    goal = goal + FACE_KEEP * faces * (target - goal)  # a face keeps more of its own colours and values
     region = None
     if mask is not None:
         region = torch.as_tensor(mask, device=device).float()
         if region.dim() != 2:
             raise ValueError("mask must be [H,W]")
         region = torch.nn.functional.interpolate(region[None, None], size=(H, W), mode="nearest")[0].clamp(0, 1)
+    detail = detail_map(target, faces, max(1.0, max(H, W) / DEFAULT_SIZE))
     bg = torch.tensor(st.background, device=device) if st.background is not None else goal.mean((1, 2))
     palette = torch.tensor(st.palette, device=device) if st.palette else None
     dark = palette[srgb_to_lab(palette)[:, 0].argmin()] if palette is not None else torch.full((3,), 0.1, device=device)
@@ -118,50 +127,84 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(specs),
                      neural=neural, preserve_color=preserve_color, structure_weight=sw,
                      mask=None if region is None else fingerprint(region), **options)
-    return Plan(st, device, target, canvas, goal, region, bg, palette, dark,
-                0.0 if preserve_color or palette is None else st.palette_snap, sw,
-                plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint"), n_total, steps,
+    return Plan(st, device, target, canvas, goal, region, faces, detail, bg, palette, dark,
+                0.0 if preserve_color or palette is None else st.palette_snap,
+                bool(st.palette) and not preserve_color and _achromatic(st.palette), sw,
+                plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint",
+                            detail=st.detail if layers is None else 0.0), n_total, steps,
                 seed, fp)
 
 
 def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> torch.Tensor:
     """The photo [3,H,W] moved ``palette_strength`` of the way towards the style's
-    colours: an opaque preset painted without VGG weights takes its palette's nearest
-    hues and keeps the photo's lights and darks (it reads as the photo); a painting,
-    a style on paper (its exemplar is mostly paper: few strokes) and any style with
-    its Gram loss at work take the exemplar's colour distribution (sliced optimal
-    transport), which is what that loss measures."""
+    colours: a preset painted without VGG weights takes its palette's nearest hues
+    and keeps the photo's lights and darks (it reads as the photo; a style on paper
+    too, whose exemplar, mostly paper, would wash the photo out); a preset whose
+    palette is grey (graphite, ink) takes the photo's values in grey; a painting and
+    any style with its Gram loss at work take the exemplar's colour distribution
+    (sliced optimal transport), which is what that loss measures."""
     strength = st.palette_strength
     if strength <= 0:
         return target
-    if st.image is None and st.palette and st.ground != "paper" and not neural:
+    if st.image is None and st.palette and _achromatic(st.palette):  # graphite, ink: the photo's values in grey
+        return (1 - strength) * target + strength * luminance(target).expand_as(target)
+    if st.image is None and st.palette and not neural:
         moved = recolor_to_palette(target, torch.tensor(st.palette, device=target.device))
     else:
         moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(target.device)
     return (1 - strength) * target + strength * moved
 
 
+#: the share of the way back from the palette-moved goal to the photo that a face takes
+FACE_KEEP = 0.5
+#: a palette whose colours all lie within this chroma (CIELAB) is grey: graphite, ink
+GREY_CHROMA = 8.0
+
+
+def _achromatic(palette) -> bool:
+    lab = srgb_to_lab(torch.tensor(palette, dtype=torch.float32))
+    return bool(lab[:, 1:].norm(dim=1).max() <= GREY_CHROMA)
+
+
 def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps: int, h: int, w: int,
-                ground: bool = False) -> list[LayerPlan]:
+                ground: bool = False, detail: float = 0.0) -> list[LayerPlan]:
     """Strokes and steps split over the layers (largest remainder); each layer's stroke
     width makes its strokes cover the canvas ``coverage`` times. Empty layers are left
     out. With more than one layer, the last :data:`POLISH_SHARE` of the steps go to a
     final polish of the strokes together (a LayerPlan with ``polish`` set), less the
     ground and, from :data:`POLISH_SKIP_FROM` strokes on, the coarsest layer. With
-    ``ground``, the first layer is the ground: an opaque grid covering the canvas."""
+    ``ground``, the first layer is the ground: an opaque grid covering the canvas.
+    ``detail`` (a share of the strokes and of the layered steps) adds a layer after
+    the last painted one (and before dark layers that end the schedule, contours
+    over everything) on canvases of at least :data:`DETAIL_FROM` px: strokes half as
+    wide as the finest layer's, placed where the canvas still misses the photo's
+    detail (see :mod:`painter.detail`)."""
+    own = len(specs)  # the style's own layers keep their numbers; an added detail layer comes after them
+    if detail > 0 and len(specs) > 1 and min(h, w) >= DETAIL_FROM and not any(s.detail for s in specs):
+        specs = _with_detail(specs, detail)
     counts = split(strokes, [s.fraction for s in specs])
     polish = round(steps * POLISH_SHARE) if len(specs) > 1 else 0
     step_counts = split(steps - polish, [s.steps for s in specs])
-    out, start = [], 0
+    out, start, finest = [], 0, None
+    added = len(specs) > own
     for k, (spec, n, n_steps) in enumerate(zip(specs, counts, step_counts)):
+        if added and spec.detail:
+            k, added = own, False
+        elif not added and len(specs) > own:
+            k -= 1  # after the added detail layer
         if n == 0:
             continue
         b = spec.brush or brush
         aspect = max(b.aspect, 1.0)
-        width = min(b.max_width_px, b.width_scale * math.sqrt(spec.coverage * h * w / (aspect * n)))
+        if spec.detail and finest is not None:  # the finest painted layer's brush, narrower
+            b, width = spec.brush or finest.brush, finest.width * DETAIL_WIDTH
+        else:
+            width = min(b.max_width_px, b.width_scale * math.sqrt(spec.coverage * h * w / (aspect * n)))
         scale = spec.scale if min(h, w) * spec.scale >= 32 else 1.0
         out.append(LayerPlan(k, spec, b, n, n_steps, start, width, width * b.aspect, scale,
-                             ground=ground and not out))
+                             ground=ground and not out, detail=spec.detail))
+        if not spec.dark and not out[-1].detail:
+            finest = out[-1]
         start += n
     if polish and out:  # the ground (its shapes fixed) stays beneath, out of the polish, cached
         last = out[-1]
@@ -170,6 +213,20 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
         out.append(LayerPlan(last.index, last.spec, last.brush, start - first, polish, first, last.width,
                              last.length, 1.0, polish=True))
     return out
+
+
+#: the detail layer: its strokes' width as a share of the finest painted layer's, and
+#: the shorter side (px) a canvas needs for one (a thumbnail has no detail to seek)
+DETAIL_WIDTH, DETAIL_FROM = 0.5, 64
+
+
+def _with_detail(specs: tuple[LayerSpec, ...], share: float) -> tuple[LayerSpec, ...]:
+    """``specs`` with the detail layer after the last painted (not dark) layer,
+    taking ``share`` of the strokes and of the steps."""
+    total_f, total_s = sum(s.fraction for s in specs), sum(s.steps for s in specs)
+    last = max((i for i, s in enumerate(specs) if not s.dark), default=len(specs) - 1)
+    spec = LayerSpec(total_f * share / (1 - share), 0.0, total_s * share / (1 - share), detail=True)
+    return (*specs[:last + 1], spec, *specs[last + 1:])
 
 
 def split(total: int, fractions: list[float]) -> list[int]:

@@ -40,13 +40,14 @@ class StrokeFileError(ValueError):
     """A stroke file that cannot be read: malformed, unsupported or with bad values."""
 
 
-def stroke_points(centre: torch.Tensor, angle: torch.Tensor, length: float, bend: torch.Tensor | None = None
-                  ) -> torch.Tensor:
-    """[n,4,2] control points of strokes ``length`` long through ``centre`` [n,2] at
-    ``angle`` [n]; ``bend`` [n] moves the two inner control points across the stroke
-    by that much (a gentle arc)."""
+def stroke_points(centre: torch.Tensor, angle: torch.Tensor, length: float | torch.Tensor,
+                  bend: torch.Tensor | None = None) -> torch.Tensor:
+    """[n,4,2] control points of strokes ``length`` (a number, or [n]) long through
+    ``centre`` [n,2] at ``angle`` [n]; ``bend`` [n] moves the two inner control points
+    across the stroke by that much (a gentle arc)."""
     d = torch.stack([angle.cos(), angle.sin()], -1)
     t = torch.tensor([-0.5, -1 / 6, 1 / 6, 0.5], dtype=centre.dtype)
+    length = torch.as_tensor(length, dtype=centre.dtype).reshape(-1, 1, 1)
     points = centre[:, None] + t[None, :, None] * length * d[:, None]
     if bend is not None:
         nrm = torch.stack([-d[:, 1], d[:, 0]], -1)

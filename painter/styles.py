@@ -32,6 +32,9 @@ __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_sty
 
 #: longer side (pixels) of a painting kept as the style image
 STYLE_IMAGE_SIZE = 512
+#: a preset's share of strokes in its detail layer, and the weight of its luma SSIM
+#: content loss, unless it says (``detail = ...``, ``[loss] ssim = ...``)
+PRESET_DETAIL, PRESET_SSIM = 0.15, 0.03
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class LayerSpec:
     dark: bool = False  # strokes keep the palette's darkest colour (contour lines, hatching)
     flow: str | None = None  # overrides the style's flow for this layer
     hatch_angle: float | None = None  # overrides the style's hatch angle
+    detail: bool = False  # fine strokes where the canvas misses the photo's detail (painter.detail)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Style:
     texture_weight: float = 0.0  # weight-free texture loss toward the style image (painter.texture)
     ssim_weight: float = 0.0  # luma SSIM against the photo (losses.ssim_loss): content without weights
     coherence_weight: float = 0.0  # pull of the edges' coherence to the style image's (losses.texture_term)
+    detail: float = 0.0  # share of the strokes in a detail layer (plan.plan_layers): faces and edges
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
     material: Material = Material()  # what the paint is made of: drawn over the strokes in every output
@@ -112,7 +117,7 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
     layers = tuple(
         LayerSpec(float(l["fraction"]), float(l["coverage"]), float(l["steps"]), float(l.get("scale", 1.0)),
                   _brush(l["brush"], brush) if "brush" in l else None, bool(l.get("dark", False)),
-                  l.get("flow"), float(l["hatch_angle"]) if "hatch_angle" in l else None)
+                  l.get("flow"), float(l["hatch_angle"]) if "hatch_angle" in l else None, bool(l.get("detail", False)))
         for l in d.get("layers", [])
     )
     flow = d.get("flow", {})
@@ -124,6 +129,8 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         raise ValueError(f"ground must be 'paint' or 'paper', not {ground!r}")
     if ground == "paper" and not isinstance(bg, str):
         raise ValueError("a paper ground needs the paper's colour as background")
+    if not 0.0 <= float(d.get("detail", 0.0)) < 0.9:
+        raise ValueError("detail must be a share of the strokes from 0 to 0.9")
     return Style(
         name=d.get("name", name),
         description=d.get("description", ""),
@@ -145,8 +152,9 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         structure_weight=float(loss.get("structure", 0.02)),
         blur=float(loss.get("blur", 0.0)),
         texture_weight=float(loss.get("texture", 0.0)),
-        ssim_weight=float(loss.get("ssim", 0.0)),
+        ssim_weight=float(loss.get("ssim", PRESET_SSIM)),
         coherence_weight=float(loss.get("coherence", 0.0)),
+        detail=float(d.get("detail", PRESET_DETAIL)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
         material=material(d.get("material", "flat")),
     )
