@@ -164,6 +164,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     if resume is not None and not Path(resume).is_file():
         _fail(f"{resume}: no such checkpoint file")
     from .checkpoint import Interrupted
+    from .detail import face_size
     from .export import export
     from .io import load_image
     from .paint import paint as run_paint
@@ -173,7 +174,8 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    out_size, size = run_sizes(max(image.shape[1:]), size, st.size, output_size)
+    out_size, size = run_sizes(max(image.shape[1:]), size, max(st.size, face_size(image, WORK_SIZE_RANGE[1])),
+                               output_size)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,

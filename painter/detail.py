@@ -16,6 +16,8 @@ over the working canvas:
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .imageops import gaussian_blur, luminance, sobel
@@ -31,13 +33,40 @@ FACE_GROW = 1.3
 #: this quantile of the picture's own edge energy
 EDGE_QUANTILE = 0.95
 
-__all__ = ["detail_map", "edge_map", "face_map", "find_faces"]
+__all__ = ["detail_map", "edge_map", "face_map", "face_size", "find_faces"]
+
+
+#: a face gets at least this many working pixels across (painter paint raises its
+#: working size for it, within defaults.WORK_SIZE_RANGE: see :func:`face_size`)
+FACE_WORK_PX = 64
+
+_found: dict[tuple, list] = {}  # the last photo's faces: the command line asks twice (size, then plan)
 
 
 def find_faces(photo: torch.Tensor) -> list[tuple[float, float, float, float]]:
     """Frontal faces in ``photo`` ([3,H,W] in [0,1]) as boxes ``(x, y, w, h)`` in
     shares of the photo's width and height. Empty where scikit-image is not
     installed (faces are then painted as any other detail)."""
+    key = (tuple(photo.shape), float(photo.float().sum()), float((photo.float() ** 2).sum()))
+    if key not in _found:
+        _found.clear()
+        _found[key] = _detect(photo)
+    return list(_found[key])
+
+
+def face_size(photo: torch.Tensor, most: int) -> int:
+    """The working size (longer side, px) at which the largest face in ``photo``
+    ([3,H,W]) is :data:`FACE_WORK_PX` wide, at most ``most``; 0 without faces."""
+    faces = find_faces(photo)
+    if not faces:
+        return 0
+    height, width = photo.shape[1:]
+    share = max(max(w * width, h * height) for _, _, w, h in faces) / max(height, width)  # of the longer side
+    return min(most, math.ceil(FACE_WORK_PX / share))
+
+
+def _detect(photo: torch.Tensor) -> list[tuple[float, float, float, float]]:
+    """:func:`find_faces` without the memory."""
     try:
         from skimage import data
         from skimage.feature import Cascade

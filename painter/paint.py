@@ -55,7 +55,7 @@ from .strokes import StrokeSet
 from .styles import LayerSpec, Style, load_style
 
 #: a face's pixels count this many times as much as others in the losses
-FACE_WEIGHT = 4.0
+FACE_WEIGHT = 8.0
 #: layers larger than this many pixels are optimized window by window (see _backward)
 WINDOW_PIXELS = 1 << 20
 #: edge of those windows in pixels
@@ -202,10 +202,11 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
                          st.hatch_angle if layer.spec.hatch_angle is None else layer.spec.hatch_angle)
     aim = plan.goal if plan.region is None else plan.goal * plan.region + below * (1 - plan.region)  # no error outside
     n = layer.strokes
-    w_hi = min(brush.max_width_px, brush.growth * layer.width, 0.5 * plan.longer)
-    w_lo = min(max(0.5, layer.width / brush.growth), w_hi)  # a brush's strokes keep its size both ways
-    bounds = torch.tensor([w_lo, w_hi, *brush.opacity, brush.growth * layer.length + 1.0,
-                           brush.bend + brush.bend_slack, layer.length / brush.growth], device=dev)
+    growth = min(brush.growth, DETAIL_GROWTH) if layer.detail else brush.growth  # fine strokes stay fine
+    w_hi = min(brush.max_width_px, growth * layer.width, 0.5 * plan.longer)
+    w_lo = min(max(0.5, layer.width / growth), w_hi)  # a brush's strokes keep its size both ways
+    bounds = torch.tensor([w_lo, w_hi, *brush.opacity, growth * layer.length + 1.0,
+                           brush.bend + brush.bend_slack, layer.length / growth], device=dev)
     parts = []
     if layer.ground:  # an opaque grid under everything: its shapes never move, so no pixel is ever bare
         g, width = ground_strokes(aim, n, brush.aspect, angles, gen)
@@ -237,21 +238,24 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
         t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
 
 
+#: the detail layer's strokes grow at most this much wider or longer than placed
+DETAIL_GROWTH = 1.5
 #: strokes are placed this many times more eagerly in faces than elsewhere
-FACE_PLACE = 3.0
+FACE_PLACE = 5.0
 #: a stroke's size at placement: SIZE_FLAT times the layer's where the picture is
 #: flat, SIZE_DETAIL times where it holds the most detail (painter.detail)
 SIZE_FLAT, SIZE_DETAIL = 1.3, 0.55
 #: ... on canvases whose shorter side has at least this many pixels
 SIZE_FROM = 32
-#: dark contour strokes go where the edge map (detail.edge_map) exceeds this
-CONTOUR_EDGE = 0.5
+#: dark contour strokes go where the edge map (detail.edge_map) exceeds this, and in a
+#: face only along its strongest edges (eyes, brows, the mouth), never across it
+CONTOUR_EDGE, CONTOUR_FACE = 0.5, 0.9
 
 
 def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Where ``layer``'s strokes may go ([H,W] weight of the error map) and how large
     they are there ([H,W] factor of the layer's size, or None): dark contours only
-    on strong edges and never across a face; the detail layer where the photo holds
+    on strong edges, and in a face only along its strongest (never across it); the detail layer where the photo holds
     detail; the other layers more eagerly in faces; the strokes of every layer but
     the first finer where the picture holds detail, broader where it is flat
     (hatching too: it is tone, placed where the painting is too light)."""
@@ -262,7 +266,8 @@ def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor
     if _contour(plan, layer):
         edges = edge_map(plan.target, max(1.0, layer.width / 2))[0]
         strong = ((edges - CONTOUR_EDGE) / (1 - CONTOUR_EDGE)).clamp(0, 1)
-        return strong * (1 - faces), None
+        features = ((edges - CONTOUR_FACE) / (1 - CONTOUR_FACE)).clamp(0, 1)  # eyes, brows, mouth: the strongest
+        return strong * (1 - faces) + features * faces, None
     if layer.detail:
         return 0.02 + detail * detail, size_map
     return 1 + FACE_PLACE * faces, size_map

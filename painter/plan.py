@@ -156,7 +156,7 @@ def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> to
 
 
 #: the share of the way back from the palette-moved goal to the photo that a face takes
-FACE_KEEP = 0.5
+FACE_KEEP = 0.7
 #: a palette whose colours all lie within this chroma (CIELAB) is grey: graphite, ink
 GREY_CHROMA = 8.0
 
@@ -177,7 +177,7 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
     ``detail`` (a share of the strokes and of the layered steps) adds a layer after
     the last painted one (and before dark layers that end the schedule, contours
     over everything) on canvases of at least :data:`DETAIL_FROM` px: strokes half as
-    wide as the finest layer's, placed where the canvas still misses the photo's
+    wide as the finest layer's (at most :data:`DETAIL_MAX_PX`), placed where the canvas still misses the photo's
     detail (see :mod:`painter.detail`)."""
     own = len(specs)  # the style's own layers keep their numbers; an added detail layer comes after them
     if detail > 0 and len(specs) > 1 and min(h, w) >= DETAIL_FROM and not any(s.detail for s in specs):
@@ -197,7 +197,8 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
         b = spec.brush or brush
         aspect = max(b.aspect, 1.0)
         if spec.detail and finest is not None:  # the finest painted layer's brush, narrower
-            b, width = spec.brush or finest.brush, finest.width * DETAIL_WIDTH
+            b = spec.brush or finest.brush
+            width = min(finest.width * DETAIL_WIDTH, DETAIL_MAX_PX * max(h, w) / DEFAULT_SIZE)
         else:
             width = min(b.max_width_px, b.width_scale * math.sqrt(spec.coverage * h * w / (aspect * n)))
         scale = spec.scale if min(h, w) * spec.scale >= 32 else 1.0
@@ -218,6 +219,8 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
 #: the detail layer: its strokes' width as a share of the finest painted layer's, and
 #: the shorter side (px) a canvas needs for one (a thumbnail has no detail to seek)
 DETAIL_WIDTH, DETAIL_FROM = 0.5, 64
+#: ... and at most this wide (px at 256 px): eyes and mouths are a few pixels there
+DETAIL_MAX_PX = 3.0
 
 
 def _with_detail(specs: tuple[LayerSpec, ...], share: float) -> tuple[LayerSpec, ...]:

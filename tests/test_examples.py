@@ -81,8 +81,10 @@ def test_two_styles_paints_each_region_in_its_style(tmp_path):
     h, w = painter.export.export_size(s, None)
     mask = torch.nn.functional.interpolate(mask[None, None], size=(h, w), mode="nearest")[0, 0] > 0.5  # as paint() sees it
     assert len(subject.in_mask(mask)) == n_subject and len(rest.in_mask(mask)) == 0
-    # van_gogh is opaque impasto (opacity >= 0.8), watercolor translucent washes (<= 0.55)
-    assert float(subject.opacity.min()) >= 0.79 and float(rest.opacity.max()) <= 0.56
+    # van_gogh is opaque impasto (opacity >= 0.8), watercolor translucent washes (<= 0.55; its detail layer,
+    # the last touches with more pigment, <= 0.85)
+    washes = rest[rest.layer < 2]
+    assert len(washes) > 0 and float(subject.opacity.min()) >= 0.79 and float(washes.opacity.max()) <= 0.56
 
 
 def _load_example(name: str):

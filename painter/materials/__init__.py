@@ -147,12 +147,12 @@ def build(strokes: StrokeSet, mat: Material, height: int, width: int) -> Finish:
     elif mat.name == "watercolor":
         finish = replace(finish, paint_filter=recipes.wash(mat, unit), per_layer=True)
     elif mat.name == "ink":
-        density = recipes.mask("ink-density", mat, unit, 0.03, 2, 0.12)
+        density = recipes.mask("ink-density", mat, unit, 0.03, 2, recipes.INK_DENSITY)
         finish = replace(marks.dry_brush(finish, mat, unit, gen), paint_filter=density)
     elif mat.name == "graphite":
         finish = replace(finish, paint_filter=recipes.tooth(mat, unit))
     elif mat.name == "print":
-        finish = replace(finish, paint_filter=recipes.mask("print-mottle", mat, unit, 0.08, 2, 0.035))
+        finish = replace(finish, paint_filter=recipes.mask("print-mottle", mat, unit, 0.08, 2, recipes.PRINT_MOTTLE))
     if mat.paper > 0:
         finish = replace(finish, paper=recipes.paper(mat, unit))
     return _one_margin(finish)

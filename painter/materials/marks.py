@@ -36,7 +36,7 @@ MAX_BRISTLES = 6
 RIDGE_OPACITY = 0.3
 #: oil: a streak's paint is this much lighter or darker than its stroke's (a share of
 #: the way to white or black, at strength 1), and its opacity
-STREAK_SHIFT, STREAK_OPACITY = 0.1, 0.45
+STREAK_SHIFT, STREAK_OPACITY = 0.08, 0.4
 #: strokes are seen at this size to decide which show: those of which less than a
 #: pixel shows have no relief; ridges need RIDGES_SHOWN pixels and a RIDGES_SHARE of
 #: the stroke showing (a painting's coarse strokes lie mostly buried: half of
@@ -151,7 +151,7 @@ def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
 
 #: ink: dry-brush gaps per stroke, where they begin along it, their width (share of the
 #: stroke's), their opacity; strokes narrower than DRY_MIN_WIDTH px at 1024 hold their ink
-DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 7, (0.55, 1.0), 0.04, 0.35
+DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 5, (0.7, 1.0), 0.04, 0.2
 DRY_MIN_WIDTH = 8.0
 
 

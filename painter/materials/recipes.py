@@ -53,6 +53,9 @@ def lit(height_result: str, mat: Material, surface: float, shade: float, shine: 
 #: paper grain: frequency at 1024 px, octaves, light elevation, surface scale at 1024 px
 PAPER_FREQUENCY, PAPER_OCTAVES = 0.18, 3
 PAPER_ELEVATION, PAPER_SURFACE = 50.0, 1.0
+#: ... and the strengths of its shade and light: a grain that reads at 100% and
+#: leaves the picture alone
+PAPER_SHADE, PAPER_SHINE = 0.35, 0.25
 
 
 def grain(mat: Material, unit: float, result: str = "grain"):
@@ -81,8 +84,13 @@ def reach(sigma: float) -> int:
 
 def paper(mat: Material, unit: float) -> Filter:
     """The paper's grain lit from ``mat.light``, over the whole picture."""
-    return Filter("paper-grain", (grain(mat, unit), *lit("grain", mat, PAPER_SURFACE * unit * mat.paper, 0.6, 0.4,
-                                                        PAPER_ELEVATION)), margin=reach(0))
+    return Filter("paper-grain", (grain(mat, unit), *lit("grain", mat, PAPER_SURFACE * unit * mat.paper, PAPER_SHADE,
+                                                        PAPER_SHINE, PAPER_ELEVATION)), margin=reach(0))
+
+
+#: how much ink's density and a print's ink vary over the picture (at strength 1): the
+#: optimizer already varies each stroke's opacity, so a little reads as ink
+INK_DENSITY, PRINT_MOTTLE = 0.015, 0.02
 
 
 def mask(ident: str, mat: Material, unit: float, frequency: float, octaves: int, depth: float) -> Filter:
@@ -99,7 +107,7 @@ def mask(ident: str, mat: Material, unit: float, frequency: float, octaves: int,
 
 #: graphite: how much thinner a faint stroke lies in the paper's valleys than on its
 #: peaks, at strength 1 (a dense one fills them: see :func:`tooth`)
-TOOTH_DEPTH = 0.6
+TOOTH_DEPTH = 0.25
 
 
 def tooth(mat: Material, unit: float) -> Filter:
@@ -120,7 +128,7 @@ def tooth(mat: Material, unit: float) -> Filter:
 
 
 #: watercolor: edge blur (px at 1024, at least 2), darkening of pooled pigment, granulation depth
-WASH_EDGE, WASH_DARK, WASH_GRAIN = 4.0, 0.7, 0.08
+WASH_EDGE, WASH_DARK, WASH_GRAIN = 4.0, 0.75, 0.06
 
 
 def wash(mat: Material, unit: float) -> Filter:
