@@ -123,5 +123,4 @@ def detail_map(target: torch.Tensor, faces: torch.Tensor, sigma: float = 1.0) ->
     its edges (:func:`edge_map` at ``sigma`` px, spread over a few times that so a
     stroke's neighbourhood counts) and its ``faces`` ([1,H,W], :func:`face_map`)."""
     edges = gaussian_blur(edge_map(target, sigma), 2.0 * sigma)
-    edges = (edges / edges.amax().clamp_min(1e-6)).sqrt()  # gentle: mid-strength texture counts too
-    return torch.maximum(edges, faces)
+    return torch.maximum(edges / edges.amax().clamp_min(1e-6), faces)

@@ -246,7 +246,7 @@ FACE_PLACE = 5.0
 #: flat, SIZE_DETAIL times where it holds the most detail (painter.detail)
 SIZE_FLAT, SIZE_DETAIL = 1.3, 0.55
 #: ... on canvases whose shorter side has at least this many pixels
-SIZE_FROM = 32
+SIZE_FROM = 96
 #: dark contour strokes go where the edge map (detail.edge_map) exceeds this, and in a
 #: face only along its strongest edges (eyes, brows, the mouth), never across it
 CONTOUR_EDGE, CONTOUR_FACE = 0.5, 0.9
@@ -269,7 +269,7 @@ def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor
         features = ((edges - CONTOUR_FACE) / (1 - CONTOUR_FACE)).clamp(0, 1)  # eyes, brows, mouth: the strongest
         return strong * (1 - faces) + features * faces, None
     if layer.detail:
-        return 0.02 + detail * detail, size_map
+        return 0.02 + detail * detail + FACE_PLACE * faces, size_map
     return 1 + FACE_PLACE * faces, size_map
 
 

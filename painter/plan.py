@@ -218,7 +218,7 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
 
 #: the detail layer: its strokes' width as a share of the finest painted layer's, and
 #: the shorter side (px) a canvas needs for one (a thumbnail has no detail to seek)
-DETAIL_WIDTH, DETAIL_FROM = 0.5, 64
+DETAIL_WIDTH, DETAIL_FROM = 0.5, 96
 #: ... and at most this wide (px at 256 px): eyes and mouths are a few pixels there
 DETAIL_MAX_PX = 3.0
 

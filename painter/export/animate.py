@@ -19,7 +19,8 @@ import torch
 from PIL import Image
 
 from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
-from ..materials import build, draw, resolve
+from ..materials import build, resolve
+from ..materials.finish import draw_growing
 from ..paths import PathSet
 from ..render import render
 from ..render.raster import background_image
@@ -68,8 +69,7 @@ def frames(strokes: StrokeSet | PathSet, counts: list[int], size: int | None = N
             return
         finish = build(strokes, material, h, w)
         bg = background_image(background, strokes.background, h, w, "cpu", torch.float32)
-        for c in counts:
-            yield draw(finish.upto(c), bg)
+        yield from draw_growing(finish, bg, counts)
 
 
 def _schedule(n_strokes: int, fps: float, seconds: float | None, strokes_per_frame: int | None) -> list[int]:
@@ -92,10 +92,16 @@ def gif_bytes(strokes: StrokeSet | PathSet, *, size: int | None = None, fps: flo
     colours = np.concatenate([colours, rgb[0][:1, 0]])
     pal = torch.from_numpy(colours).float()
     flat_palette = colours.reshape(-1).tolist() + [0] * (768 - colours.size)
-    pal_frames, prev = [], None
-    for arr in rgb:  # exact nearest palette colour (Pillow's own mapping is approximate)
-        idx = torch.cdist(torch.from_numpy(arr).reshape(-1, 3).float(), pal).argmin(1).to(torch.uint8)
-        current = idx.clone()
+    pal_frames, prev, prev_rgb = [], None, None
+    for arr in rgb:  # exact nearest palette colour (Pillow's own mapping is approximate) ...
+        pixels = torch.from_numpy(arr).reshape(-1, 3)
+        if prev is None:
+            idx = torch.cdist(pixels.float(), pal).argmin(1).to(torch.uint8)
+        else:  # ... of the pixels whose colour changed (the others keep theirs)
+            changed = (pixels != prev_rgb).any(1)
+            idx = prev.clone()
+            idx[changed] = torch.cdist(pixels[changed].float(), pal).argmin(1).to(torch.uint8)
+        current, prev_rgb = idx.clone(), pixels
         if prev is not None:  # pixels that did not change are transparent: they keep the last frame's
             idx[idx == prev] = TRANSPARENT
         prev = current

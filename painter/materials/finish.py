@@ -5,6 +5,7 @@ it: the same groups, marks and filters the SVG writer writes
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 import torch
 
@@ -60,23 +61,36 @@ def _render(strokes: StrokeSet, background: torch.Tensor) -> torch.Tensor:
                                 h, w, background)
 
 
+def _source(flt: Filter, height: int, width: int, strokes: StrokeSet, colors: torch.Tensor,
+            under: torch.Tensor | None = None) -> torch.Tensor:
+    """[4 or 2,H+2m,W+2m] what ``flt`` reads: ``strokes`` in ``colors`` (RGBA, or a
+    grey and an alpha) drawn over ``under`` (default: transparency), the filter's
+    margin ``m`` around the canvas included."""
+    m = flt.margin
+    under = torch.zeros(colors.shape[1], height + 2 * m, width + 2 * m) if under is None else under
+    return render_stroke_params(strokes.points, strokes.widths, colors, strokes.opacity, strokes.canvas,
+                                height, width, under, origin=(-m, -m))
+
+
+def _apply(flt: Filter, source: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """[4,H,W] ``flt`` on ``source`` (see :func:`_source`; a grey standing for RGB)."""
+    if source.shape[0] == 2:
+        source = torch.cat([source[:1].expand(3, -1, -1), source[1:]])
+    m = flt.margin
+    return flt.apply(source)[:, m:m + height, m:m + width]
+
+
 def filtered(flt: Filter, height: int, width: int, strokes: StrokeSet | None = None,
               colors: torch.Tensor | None = None) -> torch.Tensor:
     """[4,H,W] ``flt`` applied to ``strokes`` drawn over transparency (RGBA,
     premultiplied; ``colors`` [N,2]: a grey and an alpha, the grey standing for RGB;
     no strokes: a transparent source), over the canvas and the filter's margin, the
     canvas cut out of the result."""
-    m = flt.margin
-    size = (height + 2 * m, width + 2 * m)
     if strokes is None:
-        source = torch.zeros(4, *size)
-    else:
-        colors = torch.cat([strokes.colors, torch.ones_like(strokes.colors[:, :1])], 1) if colors is None else colors
-        source = render_stroke_params(strokes.points, strokes.widths, colors, strokes.opacity, strokes.canvas,
-                                      height, width, torch.zeros(colors.shape[1], *size), origin=(-m, -m))
-        if colors.shape[1] == 2:
-            source = torch.cat([source[:1].expand(3, -1, -1), source[1:]])
-    return flt.apply(source)[:, m:m + height, m:m + width]
+        m = flt.margin
+        return _apply(flt, torch.zeros(4, height + 2 * m, width + 2 * m), height, width)
+    colors = torch.cat([strokes.colors, torch.ones_like(strokes.colors[:, :1])], 1) if colors is None else colors
+    return _apply(flt, _source(flt, height, width, strokes, colors), height, width)
 
 
 def over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
@@ -86,7 +100,7 @@ def over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
 def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
     """Oil's relief group as strokes in paint order: each stroke that has a body,
     then its ridges; and [M,2] their colours: the height (the body's grey, the
-    ridges white) and 1 (the group's alpha)."""
+    ridges white) and 1 (the group's alpha). (:func:`relief_owners`: whose they are.)"""
     has_body = f.bodies > 0
     strokes = f.paint if f.marks is None else f.paint[~f.marks]  # the painting's own strokes, in order
     body = strokes[has_body]
@@ -95,6 +109,47 @@ def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
     order = after_owner(owner, is_ridge)
     height = torch.cat([f.bodies[has_body].to(torch.float32) / 15.0, torch.ones(len(f.lines))])[:, None]
     return StrokeSet.cat([body, f.lines])[order], torch.cat([height, torch.ones_like(height)], 1)[order]
+
+
+def relief_owners(f: Finish) -> torch.Tensor:
+    """[M] the painting's stroke each row of :func:`relief_strokes` belongs to."""
+    owner = torch.cat([torch.arange(len(f.bodies))[f.bodies > 0], f.lines_owner])
+    is_ridge = torch.cat([torch.zeros(int((f.bodies > 0).sum()), dtype=torch.bool),
+                          torch.ones(len(f.lines), dtype=torch.bool)])
+    return owner[after_owner(owner, is_ridge)]
+
+
+def draw_growing(f: Finish, background: torch.Tensor, counts: list[int]) -> Iterator[torch.Tensor]:
+    """``draw(f.upto(c), background)`` for each of the increasing ``counts`` (an
+    animation's frames). Where the paint has no filter (flat marks, oil) each frame
+    draws only its new strokes over the last ("over" is associative): the paint, and
+    the relief group's source, grow stroke by stroke; the relief and paper filters
+    still see each whole frame. Otherwise every frame is drawn anew."""
+    if f.paint_filter is not None:
+        for c in counts:
+            yield draw(f.upto(c), background)
+        return
+    with torch.no_grad():
+        paint = background.to(torch.float32).clone()
+        relief = None
+        if f.lines is not None:
+            rows, heights = relief_strokes(f)
+            owners = relief_owners(f)
+            relief = torch.zeros(2, f.height + 2 * f.relief_filter.margin, f.width + 2 * f.relief_filter.margin)
+        paper = None if f.paper is None else filtered(f.paper, f.height, f.width)  # the same in every frame
+        done = 0
+        for c in counts:
+            new = (f.paint_owner >= done) & (f.paint_owner < c)
+            paint = _render(f.paint[new], paint)
+            img = paint
+            if relief is not None:
+                grow = (owners >= done) & (owners < c)
+                relief = _source(f.relief_filter, f.height, f.width, rows[grow], heights[grow], relief)
+                img = over(_apply(f.relief_filter, relief, f.height, f.width), img)
+            if paper is not None:
+                img = over(paper, img)
+            done = c
+            yield img.clamp(0.0, 1.0)
 
 
 def draw(f: Finish, background: torch.Tensor) -> torch.Tensor:

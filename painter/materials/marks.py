@@ -151,7 +151,7 @@ def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
 
 #: ink: dry-brush gaps per stroke, where they begin along it, their width (share of the
 #: stroke's), their opacity; strokes narrower than DRY_MIN_WIDTH px at 1024 hold their ink
-DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 5, (0.7, 1.0), 0.04, 0.2
+DRY_LINES, DRY_START, DRY_WIDTH, DRY_OPACITY = 5, (0.7, 1.0), 0.04, 0.15
 DRY_MIN_WIDTH = 8.0
 
 
