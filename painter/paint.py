@@ -217,8 +217,8 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
     if n > 0:
         weight, size_map = _placement(plan, layer)
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
-                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1], along_edges=_contour(plan, layer),
-                            weight=weight, size_map=size_map)
+                            taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1],
+                            along_edges=_contour(plan, layer), weight=weight, size_map=size_map)
         b = bounds.expand(n, 7).clone()
         b[:, [0, 1, 4, 6]] *= new.pop("scale")[:, None]  # a stroke's limits follow its size ...
         b[:, :2].clamp_(max=brush.max_width_px)  # ... within its brush's
@@ -255,10 +255,11 @@ CONTOUR_EDGE, CONTOUR_FACE = 0.5, 0.9
 def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Where ``layer``'s strokes may go ([H,W] weight of the error map) and how large
     they are there ([H,W] factor of the layer's size, or None): dark contours only
-    on strong edges, and in a face only along its strongest (never across it); the detail layer where the photo holds
-    detail; the other layers more eagerly in faces; the strokes of every layer but
-    the first finer where the picture holds detail, broader where it is flat
-    (hatching too: it is tone, placed where the painting is too light)."""
+    on strong edges, and in a face only along its strongest (never across it); the
+    detail layer where the photo holds detail; the other layers more eagerly in
+    faces; the strokes of every layer but the first finer where the picture holds
+    detail, broader where it is flat (hatching too: it is tone, placed where the
+    painting is too light)."""
     faces, detail = plan.faces[0], plan.detail[0]
     size_map = None  # the first layer covers the canvas evenly; a tiny canvas has no detail to follow
     if layer.start > 0 and min(plan.size) >= SIZE_FROM:

@@ -177,21 +177,16 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
     ``detail`` (a share of the strokes and of the layered steps) adds a layer after
     the last painted one (and before dark layers that end the schedule, contours
     over everything) on canvases of at least :data:`DETAIL_FROM` px: strokes half as
-    wide as the finest layer's (at most :data:`DETAIL_MAX_PX`), placed where the canvas still misses the photo's
-    detail (see :mod:`painter.detail`)."""
-    own = len(specs)  # the style's own layers keep their numbers; an added detail layer comes after them
+    wide as the finest layer's (at most :data:`DETAIL_MAX_PX`), placed where the
+    canvas still misses the photo's detail (see :mod:`painter.detail`)."""
+    numbers = list(range(len(specs)))  # each layer's number in the strokes' ``layer``
     if detail > 0 and len(specs) > 1 and min(h, w) >= DETAIL_FROM and not any(s.detail for s in specs):
-        specs = _with_detail(specs, detail)
+        specs, numbers = _with_detail(specs, detail)
     counts = split(strokes, [s.fraction for s in specs])
     polish = round(steps * POLISH_SHARE) if len(specs) > 1 else 0
     step_counts = split(steps - polish, [s.steps for s in specs])
     out, start, finest = [], 0, None
-    added = len(specs) > own
-    for k, (spec, n, n_steps) in enumerate(zip(specs, counts, step_counts)):
-        if added and spec.detail:
-            k, added = own, False
-        elif not added and len(specs) > own:
-            k -= 1  # after the added detail layer
+    for k, spec, n, n_steps in zip(numbers, specs, counts, step_counts):
         if n == 0:
             continue
         b = spec.brush or brush
@@ -223,13 +218,15 @@ DETAIL_WIDTH, DETAIL_FROM = 0.5, 96
 DETAIL_MAX_PX = 3.0
 
 
-def _with_detail(specs: tuple[LayerSpec, ...], share: float) -> tuple[LayerSpec, ...]:
+def _with_detail(specs: tuple[LayerSpec, ...], share: float) -> tuple[tuple[LayerSpec, ...], list[int]]:
     """``specs`` with the detail layer after the last painted (not dark) layer,
-    taking ``share`` of the strokes and of the steps."""
+    taking ``share`` of the strokes and of the steps, and the layers' numbers: the
+    style's own keep theirs, the detail layer comes after them."""
     total_f, total_s = sum(s.fraction for s in specs), sum(s.steps for s in specs)
     last = max((i for i, s in enumerate(specs) if not s.dark), default=len(specs) - 1)
     spec = LayerSpec(total_f * share / (1 - share), 0.0, total_s * share / (1 - share), detail=True)
-    return (*specs[:last + 1], spec, *specs[last + 1:])
+    numbers = list(range(len(specs)))
+    return (*specs[:last + 1], spec, *specs[last + 1:]), [*numbers[:last + 1], len(specs), *numbers[last + 1:]]
 
 
 def split(total: int, fractions: list[float]) -> list[int]:

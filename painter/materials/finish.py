@@ -97,10 +97,10 @@ def over(rgba: torch.Tensor, img: torch.Tensor) -> torch.Tensor:
     return rgba[:3] + img * (1.0 - rgba[3:])
 
 
-def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
+def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor, torch.Tensor]:
     """Oil's relief group as strokes in paint order: each stroke that has a body,
-    then its ridges; and [M,2] their colours: the height (the body's grey, the
-    ridges white) and 1 (the group's alpha). (:func:`relief_owners`: whose they are.)"""
+    then its ridges; [M,2] their colours: the height (the body's grey, the ridges
+    white) and 1 (the group's alpha); and [M] the painting's stroke each belongs to."""
     has_body = f.bodies > 0
     strokes = f.paint if f.marks is None else f.paint[~f.marks]  # the painting's own strokes, in order
     body = strokes[has_body]
@@ -108,15 +108,8 @@ def relief_strokes(f: Finish) -> tuple[StrokeSet, torch.Tensor]:
     is_ridge = torch.cat([torch.zeros(len(body), dtype=torch.bool), torch.ones(len(f.lines), dtype=torch.bool)])
     order = after_owner(owner, is_ridge)
     height = torch.cat([f.bodies[has_body].to(torch.float32) / 15.0, torch.ones(len(f.lines))])[:, None]
-    return StrokeSet.cat([body, f.lines])[order], torch.cat([height, torch.ones_like(height)], 1)[order]
-
-
-def relief_owners(f: Finish) -> torch.Tensor:
-    """[M] the painting's stroke each row of :func:`relief_strokes` belongs to."""
-    owner = torch.cat([torch.arange(len(f.bodies))[f.bodies > 0], f.lines_owner])
-    is_ridge = torch.cat([torch.zeros(int((f.bodies > 0).sum()), dtype=torch.bool),
-                          torch.ones(len(f.lines), dtype=torch.bool)])
-    return owner[after_owner(owner, is_ridge)]
+    return (StrokeSet.cat([body, f.lines])[order], torch.cat([height, torch.ones_like(height)], 1)[order],
+            owner[order])
 
 
 def draw_growing(f: Finish, background: torch.Tensor, counts: list[int]) -> Iterator[torch.Tensor]:
@@ -133,8 +126,7 @@ def draw_growing(f: Finish, background: torch.Tensor, counts: list[int]) -> Iter
         paint = background.to(torch.float32).clone()
         relief = None
         if f.lines is not None:
-            rows, heights = relief_strokes(f)
-            owners = relief_owners(f)
+            rows, heights, owners = relief_strokes(f)
             relief = torch.zeros(2, f.height + 2 * f.relief_filter.margin, f.width + 2 * f.relief_filter.margin)
         paper = None if f.paper is None else filtered(f.paper, f.height, f.width)  # the same in every frame
         done = 0
@@ -162,7 +154,7 @@ def draw(f: Finish, background: torch.Tensor) -> torch.Tensor:
             for g in f.layer_runs() if f.per_layer else [slice(None)]:
                 img = over(filtered(f.paint_filter, f.height, f.width, f.paint[g]), img)
         if f.lines is not None:  # oil: the relief group, its height a grey
-            img = over(filtered(f.relief_filter, f.height, f.width, *relief_strokes(f)), img)
+            img = over(filtered(f.relief_filter, f.height, f.width, *relief_strokes(f)[:2]), img)
         if f.paper is not None:
             img = over(filtered(f.paper, f.height, f.width), img)
         return img.clamp(0.0, 1.0)
