@@ -38,7 +38,7 @@ __all__ = ["detail_map", "edge_map", "face_map", "face_size", "find_faces"]
 
 #: a face gets at least this many working pixels across (painter paint raises its
 #: working size for it, within defaults.WORK_SIZE_RANGE: see :func:`face_size`)
-FACE_WORK_PX = 64
+FACE_WORK_PX = 80
 
 _found: dict[tuple, list] = {}  # the last photo's faces: the command line asks twice (size, then plan)
 

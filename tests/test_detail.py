@@ -6,7 +6,7 @@ import torch
 from skimage import data
 
 from painter import paint
-from painter.detail import detail_map, edge_map, face_map, face_size, find_faces
+from painter.detail import FACE_WORK_PX, detail_map, edge_map, face_map, face_size, find_faces
 from painter.plan import plan_layers
 from painter.styles import load_style
 
@@ -24,11 +24,11 @@ def test_the_astronauts_face_is_found_where_it_is():
     assert find_faces(torch.rand(3, 10, 10)) == []  # too small to hold one
 
 
-def test_a_face_asks_for_a_working_size_that_gives_it_64_pixels():
+def test_a_face_asks_for_a_working_size_that_gives_it_its_pixels():
     photo = _astronaut()
     size = face_size(photo, 512)
     (x, y, w, h), = find_faces(photo)
-    assert 64 <= w * size < 66  # her face is 64 px wide at that size
+    assert FACE_WORK_PX <= w * size < FACE_WORK_PX + 2  # her face is that wide at that size
     assert face_size(photo, 300) == 300  # within the limit asked
     assert face_size(torch.full((3, 200, 300), 0.5), 512) == 0
 
