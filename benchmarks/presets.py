@@ -51,13 +51,13 @@ def paint_as_cli(img: np.ndarray, preset: str) -> tuple[np.ndarray, np.ndarray, 
     import torch
 
     from painter import load_style, paint
-    from painter.defaults import WORK_SIZE_RANGE, run_sizes
-    from painter.detail import face_size
+    from painter.defaults import run_sizes
+    from painter.detail import least_size
     from painter.export import draw, export_size
 
     st = load_style(preset)
     x = torch.from_numpy(img).permute(2, 0, 1).float() / 255
-    out, size = run_sizes(max(img.shape[:2]), None, max(st.size, face_size(x, WORK_SIZE_RANGE[1])))
+    out, size = run_sizes(max(img.shape[:2]), None, least_size(x, st.size))
     t0 = time.perf_counter()
     r = paint(x, style=st, size=size, seed=0)
     wall = time.perf_counter() - t0

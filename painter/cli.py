@@ -120,7 +120,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "scaled with --size]")
 @click.option("--size", type=click.IntRange(16, 4096), default=None,
               help="Working size: the longer side in pixels that the optimizer sees.  [default: a quarter of the "
-                   f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}, at least the style's size]")
+                   f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}, at least the style's size and "
+                   "enough for a face to be 80 px]")
 @click.option("--output-size", type=click.IntRange(16, 16384), default=None, metavar="PX",
               help=f"Longer side of the outputs in pixels; the strokes are vectors, drawn sharp at any size.  "
                    f"[default: the photo's own, at most {MAX_OUTPUT_SIZE}; animations at most {MAX_ANIMATION_SIZE}]")
@@ -164,7 +165,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     if resume is not None and not Path(resume).is_file():
         _fail(f"{resume}: no such checkpoint file")
     from .checkpoint import Interrupted
-    from .detail import face_size
+    from .detail import least_size
     from .export import export
     from .io import load_image
     from .paint import paint as run_paint
@@ -174,8 +175,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    out_size, size = run_sizes(max(image.shape[1:]), size, max(st.size, face_size(image, WORK_SIZE_RANGE[1])),
-                               output_size)
+    out_size, size = run_sizes(max(image.shape[1:]), size, least_size(image, st.size), output_size)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,

@@ -33,7 +33,7 @@ FACE_GROW = 1.3
 #: this quantile of the picture's own edge energy
 EDGE_QUANTILE = 0.95
 
-__all__ = ["detail_map", "edge_map", "face_map", "face_size", "find_faces"]
+__all__ = ["detail_map", "edge_map", "face_map", "face_size", "find_faces", "least_size"]
 
 
 #: a face gets at least this many working pixels across (painter paint raises its
@@ -63,6 +63,15 @@ def face_size(photo: torch.Tensor, most: int) -> int:
     height, width = photo.shape[1:]
     share = max(max(w * width, h * height) for _, _, w, h in faces) / max(height, width)  # of the longer side
     return min(most, math.ceil(FACE_WORK_PX / share))
+
+
+def least_size(photo: torch.Tensor, style_size: int) -> int:
+    """The least working size a front end paints ``photo`` at (defaults.run_sizes'
+    ``style_size``): the style's own, or more where a face asks for it
+    (:func:`face_size`, within defaults.WORK_SIZE_RANGE)."""
+    from .defaults import WORK_SIZE_RANGE
+
+    return max(style_size, face_size(photo, WORK_SIZE_RANGE[1]))
 
 
 def _detect(photo: torch.Tensor) -> list[tuple[float, float, float, float]]:

@@ -20,8 +20,8 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
     stroke file's meta) with ``options`` (painter.paint's: style, strokes, size,
     steps, seed; and material) and return ``{"outputs": {fmt: bytes}, "seconds": s,
     "strokes": n}``. A bad image raises TaskError with its one-line reason."""
-    from ..defaults import WORK_SIZE_RANGE, run_sizes
-    from ..detail import face_size
+    from ..defaults import run_sizes
+    from ..detail import least_size
     from ..export import export
     from ..io import InputError, load_image
     from ..paint import paint
@@ -42,8 +42,7 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
             st = load_style(opts.pop("style", "none"))
         except StyleError as e:
             raise TaskError(str(e)) from None
-        out_size, size = run_sizes(max(image.shape[1:]), opts.pop("size", None),
-                                   max(st.size, face_size(image, WORK_SIZE_RANGE[1])))
+        out_size, size = run_sizes(max(image.shape[1:]), opts.pop("size", None), least_size(image, st.size))
         result = paint(image, style=st, size=size, device="cpu", notice=lambda m: None, **opts)
         result.strokes.meta["input"] = Path(name).name
         result.strokes.meta["output_size"] = out_size

@@ -60,8 +60,8 @@ def _sender(pipe):
 
 def _paint(d: Path, opts: dict, send) -> None:
     from ..checkpoint import Interrupted
-    from ..defaults import WORK_SIZE_RANGE, run_sizes
-    from ..detail import face_size
+    from ..defaults import run_sizes
+    from ..detail import least_size
     from ..export import export
     from ..io import load_image, save_png
     from ..materials import describe, material
@@ -70,7 +70,7 @@ def _paint(d: Path, opts: dict, send) -> None:
 
     image = load_image(d / "input")
     st = load_style(str(d / "style") if opts.get("style") == "@image" else opts.get("style", "none"))
-    out_size, size = run_sizes(max(image.shape[1:]), opts.get("size"), max(st.size, face_size(image, WORK_SIZE_RANGE[1])))
+    out_size, size = run_sizes(max(image.shape[1:]), opts.get("size"), least_size(image, st.size))
     steps = int(opts.get("steps", 240))
     ckpt = d / "paint.ckpt"
     parent, start, last = os.getppid(), time.time(), [0.0, None]  # last preview time, first step here
