@@ -27,10 +27,20 @@ from _common import bar, finish, parse_args, photo, run_benchmark, say
 CLIENTS, REQUESTS, P95_MAX_MS = 4, 3000, 100.0
 
 
+#: the studio's token (every request carries it, as the page's cookie does)
+TOKEN = "studio-load-benchmark"
+AUTH = {"Authorization": f"token {TOKEN}"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _get(url: str) -> urllib.request.Request:
+    """A GET that carries the studio's token, as a script sends it."""
+    return urllib.request.Request(url, headers=AUTH)
 
 
 def _post_job(url: str, name: str, steps: int = 240) -> str:
@@ -45,12 +55,12 @@ def _post_job(url: str, name: str, steps: int = 240) -> str:
     body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}.png\"\r\n"
              "Content-Type: image/png\r\n\r\n").encode() + buf.getvalue() + f"\r\n--{boundary}--\r\n".encode()
     req = urllib.request.Request(url + "/api/jobs", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **AUTH})
     return json.loads(urllib.request.urlopen(req, timeout=30).read())["id"]
 
 
 def _state(url: str, job_id: str) -> dict:
-    return json.loads(urllib.request.urlopen(f"{url}/api/jobs/{job_id}", timeout=10).read())
+    return json.loads(urllib.request.urlopen(_get(f"{url}/api/jobs/{job_id}"), timeout=10).read())
 
 
 def _load(url: str, paths: list[str], total: int, keep_going) -> tuple[list[float], int]:
@@ -67,7 +77,7 @@ def _load(url: str, paths: list[str], total: int, keep_going) -> tuple[list[floa
                     return
             start = time.perf_counter()
             try:
-                with urllib.request.urlopen(url + paths[i % len(paths)], timeout=10) as r:
+                with urllib.request.urlopen(_get(url + paths[i % len(paths)]), timeout=10) as r:
                     r.read()
                     ok = r.status == 200
             except OSError:
@@ -98,11 +108,11 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data:
         server = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--workers", "2",
-                                   "--port", str(port), "--data", data], stderr=subprocess.DEVNULL)
+                                   "--port", str(port), "--data", data, "--token", TOKEN], stderr=subprocess.DEVNULL)
         try:
             for _ in range(300):
                 try:
-                    urllib.request.urlopen(url + "/api/styles", timeout=1).read()
+                    urllib.request.urlopen(_get(url + "/api/styles"), timeout=1).read()
                     break
                 except OSError:
                     time.sleep(0.1)

@@ -30,6 +30,16 @@ def _fail(msg: str) -> None:
     raise UserError(msg)
 
 
+def _host_names(ctx, param, names: tuple[str, ...]) -> tuple[str, ...]:
+    """--allow-host's names: host names or addresses, as a Host header carries them."""
+    import re
+
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", name):
+            raise click.BadParameter(f"{name!r} is not a host name (a name such as painter.lan, or an address)")
+    return tuple(n.lower().strip("[]") for n in names)
+
+
 def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...], formats: tuple[str, ...] | None = None,
                    what: str = "") -> list[Path]:
     """Validate output paths before any work: format (one of ``formats`` if given,
@@ -136,7 +146,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--style-scale", type=click.FloatRange(0.05, 8.0), default=1.0, show_default=True,
               help="Size of the style image relative to the canvas (texture scale).")
 @click.option("--weights", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
-              help="VGG19 weights file (else $PAINTER_VGG_WEIGHTS, the torch hub cache, or a download).")
+              help="VGG19 weights file (else $PAINTER_VGG_WEIGHTS or the torch hub cache; never downloaded: "
+                   "see `painter weights`).")
 @click.option("--checkpoint-every", type=click.IntRange(0), default=0, show_default=True, metavar="N",
               help="Also save a checkpoint every N steps (0: only on Ctrl-C/SIGTERM). It is written next to the "
                    "first output (OUTPUT.ckpt) and removed when the run completes.")
@@ -180,7 +191,8 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
                            style_scale=style_scale, weights=weights, progress=not quiet, checkpoint=ckpt,
-                           checkpoint_every=checkpoint_every, resume=resume)
+                           checkpoint_every=checkpoint_every, resume=resume,
+                           notice=(lambda m: None) if quiet else None)
     except Interrupted as e:
         click.echo(f"painter: {e}; resume with: {_resume_command(ctx, e.checkpoint)}", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -374,8 +386,8 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
     tiles = [("photo", load_image(photo, size=size))]
     notes: set[str] = set()
 
-    def notice(msg: str) -> None:  # say it once, not once per style
-        if msg not in notes:
+    def notice(msg: str) -> None:  # say it once, not once per style; nothing under -q
+        if msg not in notes and not quiet:
             notes.add(msg)
             click.echo(msg, err=True)
 
@@ -387,6 +399,69 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
     save_png(contact_sheet(tiles), path)
     if not quiet:
         click.echo(f"wrote {path}", err=True)
+
+
+@cli.group("weights", invoke_without_command=True, short_help="VGG19 weights: where they are; fetch them.")
+@click.pass_context
+def weights_group(ctx: click.Context) -> None:
+    """The VGG19 weights of the neural style loss: where they are, or fetch them.
+
+    Alone (or `painter weights status`): which weights `painter paint` uses, or where
+    `painter weights fetch` would put them. Painting never downloads anything; without
+    weights the presets paint without the neural style loss.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(weights_status)
+
+
+@weights_group.command("status", short_help="Say where the VGG19 weights are.")
+def weights_status() -> None:
+    """Say where the VGG19 weights are ($PAINTER_VGG_WEIGHTS, else the torch hub
+    cache), or that there are none and where `fetch` puts them (exit status 0 either
+    way; 1 when $PAINTER_VGG_WEIGHTS names no file). Only looks: the file is read when
+    a painting uses it."""
+    from .perceptual import hub_weights_path
+    from .weights import find_weights
+
+    found = find_weights()
+    if found is None:
+        click.echo(f"VGG19 weights: not found; `painter weights fetch` downloads them (548 MB) to {hub_weights_path()}")
+        return
+    path, how = found
+    if not path.is_file():
+        _fail(f"{path}: no such VGG19 weights file ({how})")
+    click.echo(f"VGG19 weights: {path} ({how})")
+
+
+@weights_group.command("fetch", short_help="Download the VGG19 weights (548 MB, checked).")
+@click.option("--url", default=None, metavar="URL",
+              help="Where to download from; its file name must carry the start of its SHA-256 (NAME-<hex>.pth).  "
+                   "[default: torchvision's VGG19 ImageNet weights, 548 MB]")
+@click.option("--force", is_flag=True, help="Download even when a good file is already there.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def weights_fetch(url, force, quiet) -> None:
+    """Download the VGG19 weights into the torch hub cache, where painter and
+    torchvision find them ($TORCH_HOME/hub/checkpoints/, under the URL's file name).
+
+    The file is checked against the SHA-256 prefix in its name and only then moved
+    into place: a failed or interrupted download leaves nothing behind. A good file
+    already there is kept.
+    """
+    from .perceptual import WEIGHTS_URL
+    from .weights import FetchError, fetch_weights, verified, weights_destination
+
+    url = url or WEIGHTS_URL
+    try:
+        dest = weights_destination(url)
+        if not force and verified(dest):
+            if not quiet:
+                click.echo(f"{dest}: already there, checksum good; nothing to do", err=True)
+            return
+        fetch_weights(url, progress=not quiet)
+    except FetchError as e:
+        _fail(str(e))
+    if not quiet:
+        click.echo(f"fetched {dest}", err=True)
 
 
 @cli.command()
@@ -531,14 +606,36 @@ def batch(inputs, out_dir, formats, style, strokes, size, steps, seed, material,
               help="Folder for the jobs and their results. [default: ~/.painter/studio]")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Jobs that paint at once (each in its own process).")
-def studio(host, port, no_open, data, workers) -> None:
+@click.option("--token", default=None, envvar="PAINTER_STUDIO_TOKEN", metavar="TEXT",
+              help="The token every request must carry (in the printed URL, then a cookie). "
+                   "[default: a new random one; env PAINTER_STUDIO_TOKEN]")
+@click.option("--no-token", is_flag=True,
+              help="Ask for no token: anyone who can reach the address can use the studio.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", callback=_host_names,
+              help="Also answer requests for this host name (a proxy's, or a name of this machine); repeatable.")
+def studio(host, port, no_open, data, workers, token, no_token, allow_hosts) -> None:
     """The web app: paint and trace photos in the browser, watch the strokes go down.
 
     Ctrl-C stops it; paintings under way are checkpointed and resume at the next start.
+    It answers only its own host names and pages, and asks for a token (printed in the
+    URL it opens) as Jupyter does.
     """
     import socket
 
     from .studio import DEFAULT_DATA, serve
+    from .studio.guard import is_loopback, new_token
+
+    if no_token and token:
+        _fail("--token and --no-token contradict each other: give one")
+    if no_token:
+        token = None
+    elif token is None:
+        token = new_token()
+    elif not token.strip():
+        if not is_loopback(host):
+            _fail(f"listening on {host} with no token lets anyone on the network use the studio; "
+                  "give a --token, or --no-token to do so anyway")
+        token = None
 
     folder = Path(data).expanduser() if data else DEFAULT_DATA
     try:
@@ -553,8 +650,11 @@ def studio(host, port, no_open, data, workers) -> None:
             s.bind((host, port))
         except OSError as e:
             _fail(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port")
+    if token is None and not is_loopback(host):
+        click.echo(f"painter: warning: no token on {host}: anyone who can reach port {port} can use the studio",
+                   err=True)
     serve(host, port, folder, workers=workers, open_browser=not no_open,
-          announce=lambda m: click.echo(m, err=True))
+          announce=lambda m: click.echo(m, err=True), token=token, allow_hosts=allow_hosts)
 
 
 def _check_own_material(path: str, strokes, mat) -> None:

@@ -76,9 +76,14 @@ def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = SSIM_SIGMA
     return (1 - ssim).mean() if weight is None else ((1 - ssim) * weight).mean()
 
 
+#: what a painting says, once, when its style wants VGG19 weights and none are found
+NO_WEIGHTS_NOTE = "painter: no VGG19 weights; painting without the neural style loss (painter weights fetch)"
+
+
 def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
     """The VGG19 for ``style``'s neural losses, or None when their weights are zero or
-    no VGG weights can be had (then ``notice`` says so)."""
+    no VGG weights are found (then ``notice`` says so in :data:`NO_WEIGHTS_NOTE`).
+    Nothing is ever downloaded here."""
     ws, wc = _vgg_weights(style, style_weight, content_weight)
     if ws <= 0 and wc <= 0:
         return None
@@ -88,8 +93,8 @@ def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
         return load_vgg(weights, device=dev)
     except WeightsFileError:
         raise  # a weights file was named but is unusable: that is the user's error to fix
-    except WeightsUnavailable as e:
-        (notice or _stderr)(f"painter: note: {e}; painting without the neural style loss")
+    except WeightsUnavailable:
+        (notice or _stderr)(NO_WEIGHTS_NOTE)
         return None
 
 

@@ -124,10 +124,11 @@ def paint(
     layers. ``style_weight``/``content_weight`` override the style's VGG loss
     weights; ``preserve_color`` keeps the photo's colours (texture only);
     ``style_scale`` sizes the style image relative to the canvas; ``weights`` is a
-    VGG19 weights file (else ``PAINTER_VGG_WEIGHTS``, the torch hub cache, or
-    torchvision's download). Without weights the neural loss is skipped with a
-    one-line ``notice`` and the preset still paints. ``callback(step, strokes,
-    image)`` runs after every step; returning ``False`` stops the run.
+    VGG19 weights file (else ``PAINTER_VGG_WEIGHTS`` or the torch hub cache; never
+    downloaded: ``painter weights fetch`` does that). Without weights the neural loss
+    is skipped with a one-line ``notice`` (default: stderr) and the preset still
+    paints. ``callback(step, strokes, image)`` runs after every step; returning
+    ``False`` stops the run.
     ``progress``: a bar on stderr (True), or a function ``(stage, step, steps,
     loss)`` called after every step (a front end's progress).
 

@@ -11,9 +11,11 @@ built and kept. ``load_vgg`` looks for them, in order, in
 1. the ``weights`` argument (``--weights FILE`` on the command line),
 2. the environment variable ``PAINTER_VGG_WEIGHTS``,
 3. the torch hub cache, the very file torchvision uses:
-   ``<torch.hub.get_dir()>/checkpoints/vgg19-dcbb9e9d.pth`` (``TORCH_HOME`` moves it),
-4. torchvision's download into that cache (SHA-256 checked), unless ``download=False``
-   or the environment variable ``PAINTER_NO_DOWNLOAD=1``.
+   ``<torch.hub.get_dir()>/checkpoints/vgg19-dcbb9e9d.pth`` (``TORCH_HOME`` moves it)
+
+(``painter.weights.find_weights``). Nothing is downloaded unless asked for:
+``painter weights fetch`` (``painter.weights.fetch_weights``, SHA-256 checked) puts
+the file in that cache, and so does ``load_vgg(download=True)``.
 
 A file named by 1 or 2 must exist and be valid: a missing or broken file is an error
 naming it (``WeightsFileError``), never a silent fall-through to the next route. When
@@ -28,13 +30,8 @@ path)`` and ``load_vgg(path)``.
 """
 from __future__ import annotations
 
-import contextlib
-import http.client
-import io
 import os
 import re
-import socket
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -65,9 +62,6 @@ __all__ = [
 
 #: environment variable naming a local weights file
 ENV_VAR = "PAINTER_VGG_WEIGHTS"
-#: environment variable that, set to 1, turns the download route off (air-gapped
-#: machines, CI, benchmarks that must be offline by construction)
-NO_DOWNLOAD_VAR = "PAINTER_NO_DOWNLOAD"
 
 #: output name -> index in torchvision's ``vgg19().features`` of the ReLU after that conv
 LAYERS: dict[str, int] = {
@@ -84,11 +78,11 @@ CONTENT_LAYER = "conv4_2"
 _N_MODULES = 30  # features[0..29]: up to and including the ReLU after conv5_1
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
-_DOWNLOAD_TIMEOUT_S = 30.0  # per socket operation, so an offline machine does not hang
 
 
 class WeightsUnavailable(RuntimeError):
-    """No VGG19 weights could be found or downloaded; the message is one line for the user."""
+    """No VGG19 weights could be found (or, when asked for, downloaded); the message is
+    one line for the user."""
 
 
 class WeightsFileError(WeightsUnavailable, ValueError):
@@ -198,14 +192,15 @@ WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 
 
 def hub_weights_path() -> Path:
-    """Where torchvision keeps (or would download) the VGG19 weights: the torch hub cache."""
+    """Where torchvision keeps the VGG19 weights, and where ``painter weights fetch``
+    puts them: the torch hub cache."""
     name = os.path.basename(urlparse(WEIGHTS_URL).path)
     return Path(torch.hub.get_dir()) / "checkpoints" / name
 
 
 def _fix_hint() -> str:
-    return (f"set {ENV_VAR}=/path/to/{hub_weights_path().name} or pass --weights FILE, "
-            f"or run once with internet access so torchvision caches them in {hub_weights_path().parent}")
+    return (f"`painter weights fetch` downloads them (548 MB, once) into {hub_weights_path().parent}; "
+            f"or set {ENV_VAR}=FILE or pass --weights FILE")
 
 
 def _read_file(path: Path) -> Mapping:
@@ -262,71 +257,29 @@ def _from_state(state: dict[str, torch.Tensor], device) -> VGGFeatures:
     return VGGFeatures(layers).to(device)
 
 
-#: what a download really raises: no network, DNS, proxy, HTTP errors and time-outs
-#: (urllib's URLError/HTTPError and socket errors are OSErrors), a dropped connection
-#: (http.client), a full or read-only disk (OSError). A hash mismatch is torch.hub's
-#: RuntimeError, told apart by its message in load_vgg.
-DOWNLOAD_ERRORS = (OSError, http.client.HTTPException)
-
-
-def _download(progress: bool) -> Mapping:
-    """torchvision's download into the hub cache (what its ``get_state_dict`` does:
-    torch.hub, SHA-256 checked).
-
-    torch.hub announces the download on stdout; that line goes to stderr with the
-    progress bar when ``progress``, and nowhere otherwise, so stdout stays clean.
-    """
-    old = socket.getdefaulttimeout()
-    try:
-        if old is None:
-            socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT_S)
-        with contextlib.redirect_stdout(sys.stderr if progress else io.StringIO()):
-            return torch.hub.load_state_dict_from_url(WEIGHTS_URL, progress=progress, check_hash=True)
-    finally:
-        socket.setdefaulttimeout(old)
-
-
 def load_vgg(weights: str | os.PathLike | None = None, device: str | torch.device = "cpu", *,
-             download: bool = True, progress: bool = False) -> VGGFeatures:
+             download: bool = False, progress: bool = False) -> VGGFeatures:
     """VGG19 features with ImageNet weights, frozen, in eval mode, on ``device``.
 
-    Looks in ``weights``, then ``$PAINTER_VGG_WEIGHTS``, then the torch hub cache, then
-    (if ``download``) downloads through torchvision; see the module docstring.
-    ``progress`` shows the download (~550 MB, once) on stderr; otherwise it is silent.
+    Looks in ``weights``, then ``$PAINTER_VGG_WEIGHTS``, then the torch hub cache (see
+    the module docstring). Only with ``download`` (never the default), and only when
+    none is found, the weights are fetched into that cache first
+    (``painter.weights.fetch_weights``; ``progress`` shows it on stderr).
 
     Raises ``WeightsFileError`` (one line naming the file) for a missing, unreadable or
-    wrong file from the first three routes, and ``WeightsUnavailable`` (one line, with
-    how to fix it) when there are no weights at all.
+    wrong file from the three places, and ``WeightsUnavailable`` (one line, with how to
+    fix it) when there are no weights at all or the asked-for download failed.
     """
-    env = os.environ.get(ENV_VAR, "").strip()
-    hub = hub_weights_path()
-    if weights is not None:
-        path, how = Path(weights).expanduser(), "weights file"
-    elif env:
-        path, how = Path(env).expanduser(), ENV_VAR
-    elif hub.is_file():
-        path, how = hub, "torch hub cache"
-    else:
-        path = None
-    if path is not None:
-        state = _features_state(_read_file(path), f"{path} ({how})")
-        return _from_state(state, device)
+    from .weights import fetch_weights, find_weights
 
-    reason = "not in the torch hub cache, download disabled"
-    if os.environ.get(NO_DOWNLOAD_VAR, "").strip() not in ("", "0"):
-        download, reason = False, f"not in the torch hub cache, download disabled by {NO_DOWNLOAD_VAR}"
-    if download:
-        try:
-            obj = _download(progress)
-        except (*DOWNLOAD_ERRORS, RuntimeError) as e:
-            if isinstance(e, RuntimeError) and "hash" not in str(e):
-                raise  # torch.hub's 'invalid hash value' is a failed download; any other is a bug: it surfaces
-            reason = f"download failed: {_one_line(e)[:160]}"
-        else:
-            state = _features_state(obj, f"{hub} (downloaded)")
-            del obj
-            return _from_state(state, device)
-    raise WeightsUnavailable(f"VGG19 weights not found ({reason}); {_fix_hint()}")
+    found = find_weights(weights)
+    if found is None and download:
+        found = fetch_weights(WEIGHTS_URL, progress=progress), "downloaded"
+    if found is None:
+        raise WeightsUnavailable(f"VGG19 weights not found; {_fix_hint()}")
+    path, how = found
+    state = _features_state(_read_file(path), f"{path} ({how})")
+    return _from_state(state, device)
 
 
 # ----------------------------------------------------------------------------- losses

@@ -5,6 +5,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+#: the token the tests' studios are started with
+STUDIO_TOKEN = "test-token-0123456789"
+
+
+def start_studio(data: Path, *args: str, token: str | None = STUDIO_TOKEN):
+    """``painter studio --no-open`` over ``data`` on a free loopback port (``args``:
+    more options; ``token``: --token, None for none given), as (process, url), once
+    it answers. Its output is kept in the process's stdout pipe."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port), "--data", str(data), *args]
+    if token is not None:
+        cmd += ["--token", token]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(urllib.request.Request(url + "/api/styles",
+                                                          headers={"Authorization": f"token {token}"}), timeout=1)
+            return proc, url
+        except urllib.error.HTTPError:
+            return proc, url  # it answers
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the studio did not start: " + proc.stdout.read().decode()[-2000:])
 
 
 def psnr_np(a: np.ndarray, b: np.ndarray) -> float:
@@ -113,8 +143,8 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """No argument, no env var, an empty torch hub cache, and a network that fails like
-    an offline machine's (at the urlopen torch.hub uses, below torchvision's
-    get_state_dict and torch.hub.load_state_dict_from_url)."""
+    an offline machine's (at the urlopen of painter.weights.fetch_weights and of
+    torch.hub, below torchvision's get_state_dict); returns the list of attempts."""
     calls = []
 
     def no_network(*args, **kwargs):
@@ -122,6 +152,7 @@ def offline(monkeypatch, tmp_path):
         raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
 
     monkeypatch.setattr(torch.hub, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
     monkeypatch.delenv("PAINTER_VGG_WEIGHTS", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))

@@ -438,7 +438,7 @@ def _(t, r):
     assert np.allclose(np.array(s.background) * 255, bg, atol=0.6)  # the preset's paper colour
     contour = s.colors[s.layer == 2]  # the contour layer keeps the palette's darkest ink
     assert len(contour) > 5 and (contour == contour[0]).all()
-    assert PARTIAL in r.err  # no weights here: said once, the preset still paints
+    assert not s.meta["neural_style"] and PARTIAL not in r.err  # no weights here: the preset still paints; -q: no note
 
 
 @row("paint --style none", "paint {photo} --style none --size 32 --steps 2 -q -o out.json")
@@ -597,7 +597,7 @@ W0 = "paint {photo} --size 32 --strokes 8 --steps 0 -q -o out.json"
 def _(t, r):
     assert StrokeSet.load(t.cwd / "out.json").meta["neural_style"] is True and PARTIAL not in r.err
     without = t.ref(W0 + " --style van_gogh")
-    assert StrokeSet.load(without / "out.json").meta["neural_style"] is False and PARTIAL in without.err
+    assert StrokeSet.load(without / "out.json").meta["neural_style"] is False and PARTIAL not in without.err  # -q
 
 
 def _neural(expected: bool):
@@ -1138,7 +1138,8 @@ def _(t, r):
 @row("styles --weights", "styles --sheet s.png {photo} --size 32 --steps 0 --weights {weights} -q")
 def _(t, r):
     assert PARTIAL not in r.err and r.err == ""  # the VGG loss was set up for every preset that has one
-    assert PARTIAL in t.ref("styles --sheet s.png {photo} --size 32 --steps 0 -q").err
+    assert PARTIAL not in t.ref("styles --sheet s.png {photo} --size 32 --steps 0 -q").err  # -q: no note
+    assert PARTIAL in t.ref(SHEET).err  # without -q: the note, once
 
 
 add("styles --sheet without PHOTO", "styles --sheet s.png", error(2, "needs a PHOTO"))
@@ -1197,6 +1198,9 @@ add("studio --workers 0", "studio --no-open --workers 0", error(2, "--workers"))
 add("studio --data is a file", "studio --no-open --data {photo}", error(2, "is a file"))
 add("studio --data under a file", "studio --no-open --data {photo}/jobs", error(1, "cannot create the data folder"))
 add("studio --host it cannot listen on", "studio --no-open --host 203.0.113.7 --port 8765", error(1, "cannot listen"))
+add("studio: every network with an empty --token", "studio --no-open --host 0.0.0.0 --token ''", error(1, "--no-token"))
+add("studio --token with --no-token", "studio --no-open --token abc --no-token", error(1, "contradict"))
+add("studio --allow-host not a name", "studio --no-open --allow-host http://x/", error(2, "not a host name"))
 
 
 # ----------------------------------------------------------------------------- the test

@@ -173,52 +173,51 @@ def test_offline_without_weights_raises_one_line(offline, capfd):
     assert capfd.readouterr() == ("", "")  # the message is the exception's one line, nothing else
     msg = str(e.value)
     assert "\n" not in msg
-    assert P.ENV_VAR in msg and "--weights" in msg
+    assert P.ENV_VAR in msg and "--weights" in msg and "painter weights fetch" in msg
     assert "VGG19" in msg
     assert str(P.hub_weights_path().parent) in msg
-    assert offline, "the download route was not tried"
-    assert not P.hub_weights_path().exists()  # no partial file left in the cache
+    assert not offline, "load_vgg tried a download without being asked"
+    assert not P.hub_weights_path().exists()
 
 
-def test_a_bug_in_the_download_route_surfaces(offline, monkeypatch):
-    """Only what a download really raises means "no weights"; a bug of ours (here a
-    wrong call signature, TypeError) must not be reported as "weights not found"."""
-    monkeypatch.setattr(P, "_download", lambda: {})  # takes no argument: load_vgg's call breaks
-    with pytest.raises(TypeError):
+def test_load_vgg_downloads_only_when_asked(offline, monkeypatch, weights_file):
+    """Nothing is fetched by default; ``download=True`` fetches (through
+    painter.weights.fetch_weights, here a stand-in) into the hub cache, which the next
+    call finds without asking again."""
+    from painter import weights as W
+
+    fetched = []
+
+    def fetch(url, progress=False):
+        fetched.append((url, progress))
+        hub = P.hub_weights_path()
+        hub.parent.mkdir(parents=True, exist_ok=True)
+        hub.symlink_to(weights_file)
+        return hub
+
+    monkeypatch.setattr(W, "fetch_weights", fetch)
+    with pytest.raises(P.WeightsUnavailable):
         P.load_vgg()
+    assert fetched == []
+    _check_features(P.load_vgg(download=True, progress=True))
+    assert fetched == [(P.WEIGHTS_URL, True)]
+    _check_features(P.load_vgg(download=True))  # found in the cache: not fetched again
+    assert len(fetched) == 1 and not offline
 
 
-def test_a_hash_mismatch_is_a_failed_download(offline, monkeypatch):
-    def corrupt(progress):
-        raise RuntimeError('invalid hash value (expected "dcbb9e9d", got "00000000")')
-
-    monkeypatch.setattr(P, "_download", corrupt)
-    with pytest.raises(P.WeightsUnavailable, match="download failed: invalid hash value"):
-        P.load_vgg()
-
-
-def test_offline_without_download(offline):
-    with pytest.raises(P.WeightsUnavailable, match=P.ENV_VAR):
-        P.load_vgg(download=False)
-    assert not offline
-
-
-def test_no_download_environment_variable(offline, monkeypatch):
-    monkeypatch.setenv(P.NO_DOWNLOAD_VAR, "1")
-    with pytest.raises(P.WeightsUnavailable, match=f"download disabled by {P.NO_DOWNLOAD_VAR}"):
-        P.load_vgg()
-    assert not offline  # the network was never asked
-    monkeypatch.setenv(P.NO_DOWNLOAD_VAR, "0")
-    with pytest.raises(P.WeightsUnavailable, match="download failed"):
-        P.load_vgg()
-    assert offline
+def test_an_asked_for_download_that_fails_is_one_line(offline):
+    with pytest.raises(P.WeightsUnavailable, match="download failed") as e:
+        P.load_vgg(download=True)
+    assert len(offline) == 1  # it was tried, through painter.weights.fetch_weights
+    assert "\n" not in str(e.value) and P.WEIGHTS_URL in str(e.value)
+    assert not P.hub_weights_path().parent.exists() or not any(P.hub_weights_path().parent.iterdir())
 
 
 def test_hub_cache_is_used_without_network(offline, weights_file):
     hub = P.hub_weights_path()
     from torchvision.models import VGG19_Weights
 
-    assert P.WEIGHTS_URL == VGG19_Weights.IMAGENET1K_V1.url  # the download is torchvision's own
+    assert P.WEIGHTS_URL == VGG19_Weights.IMAGENET1K_V1.url  # `painter weights fetch` gets torchvision's own
     assert hub.name == "vgg19-dcbb9e9d.pth"
     assert hub.is_relative_to(Path(os.environ["TORCH_HOME"]))
     hub.parent.mkdir(parents=True)

@@ -13,9 +13,11 @@ from PIL import Image
 from painter.studio import app as studio_app
 from painter.studio.app import create_app
 
-from .conftest import free_port
+from .conftest import STUDIO_TOKEN, start_studio
 
 starlette_testclient = pytest.importorskip("starlette.testclient")
+#: how a script shows the studio its token
+AUTH = {"Authorization": f"token {STUDIO_TOKEN}"}
 
 
 def _png(w: int = 48, h: int = 40) -> bytes:
@@ -28,9 +30,14 @@ def _png(w: int = 48, h: int = 40) -> bytes:
     return buf.getvalue()
 
 
+def _client(app):
+    """A test client that calls the studio by a name it answers (not "testserver")."""
+    return starlette_testclient.TestClient(app, base_url="http://127.0.0.1")
+
+
 @pytest.fixture
 def client(tmp_path):
-    with starlette_testclient.TestClient(create_app(tmp_path / "data")) as c:
+    with _client(create_app(tmp_path / "data")) as c:
         yield c
 
 
@@ -81,7 +88,7 @@ def test_uploads_over_the_limits_are_413_before_decoding(client, monkeypatch):
 
 
 def test_a_full_queue_is_429(tmp_path):
-    with starlette_testclient.TestClient(create_app(tmp_path / "data", max_queued=0)) as c:
+    with _client(create_app(tmp_path / "data", max_queued=0)) as c:
         r = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")})
         assert r.status_code == 429 and "queue is full" in r.json()["error"]
 
@@ -103,7 +110,7 @@ def test_a_symlinked_job_folder_is_not_a_job(tmp_path):
     (outside / "result.svg").write_text("<svg>secret</svg>")
     (tmp_path / "data" / "jobs").mkdir(parents=True)
     (tmp_path / "data" / "jobs" / "0123456789abcdef").symlink_to(outside)
-    with starlette_testclient.TestClient(create_app(tmp_path / "data")) as c:
+    with _client(create_app(tmp_path / "data")) as c:
         assert c.get("/api/jobs/0123456789abcdef/result.svg").status_code == 404
         assert c.get("/api/jobs").json()["jobs"] == []
 
@@ -136,6 +143,11 @@ def test_a_job_paints_streams_its_progress_and_its_results_download(client):
     svg = client.get(f"/api/jobs/{job_id}/result.svg")
     assert svg.status_code == 200 and svg.text.startswith("<svg") and 'viewBox="0 0 48 40"' in svg.text
     assert svg.text.count("<path") >= len(strokes["strokes"]) == 40  # the finished painting's strokes
+    # a picture, never a page: downloaded, and no script runs if it is opened (issue 25)
+    assert svg.headers["content-disposition"].startswith("attachment")
+    csp = svg.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "sandbox" in csp and "script-src" not in csp
+    assert svg.headers["cache-control"] == "private, no-cache" and svg.headers["x-content-type-options"] == "nosniff"
     png = Image.open(io.BytesIO(client.get(f"/api/jobs/{job_id}/result.png").content))
     assert png.size == (48, 40)
     assert client.get(f"/api/jobs/{job_id}/result.exe").status_code == 404
@@ -160,7 +172,7 @@ def test_a_stopped_studio_resumes_the_interrupted_job(tmp_path):
     """Stopping the studio checkpoints the running painting; the next studio over the
     same data lists it and takes it up again from its checkpoint, to the end."""
     data = tmp_path / "data"
-    with starlette_testclient.TestClient(create_app(data)) as c:
+    with _client(create_app(data)) as c:
         job_id = c.post("/api/jobs", files={"image": ("photo.png", _png(), "image/png")},
                         data={"style": "none", "steps": "400", "size": "64", "strokes": "60"}).json()["id"]
         while c.get(f"/api/jobs/{job_id}").json()["step"] < 30:
@@ -168,7 +180,7 @@ def test_a_stopped_studio_resumes_the_interrupted_job(tmp_path):
     stopped = json.loads((data / "jobs" / job_id / "job.json").read_text())
     assert stopped["state"] == "running" and 30 <= stopped["step"] < 400
     assert (data / "jobs" / job_id / "paint.ckpt").is_file()
-    with starlette_testclient.TestClient(create_app(data)) as c:
+    with _client(create_app(data)) as c:
         job = _wait(c, job_id)
         assert job["state"] == "done" and job["resumed"] == 1 and job["step"] == 400
         assert c.get(f"/api/jobs/{job_id}/result.svg").status_code == 200
@@ -196,7 +208,7 @@ def test_a_crashed_worker_fails_its_job_and_the_rest_go_on(tmp_path):
     import os
     import signal
 
-    with starlette_testclient.TestClient(create_app(tmp_path / "data", workers=2)) as c:
+    with _client(create_app(tmp_path / "data", workers=2)) as c:
         fields = {"style": "none", "steps": "3000", "size": "64", "strokes": "40"}
         doomed, other = (c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=fields).json()["id"]
                          for _ in range(2))
@@ -234,21 +246,10 @@ def test_a_killed_studio_resumes_its_job_at_the_next_start(tmp_path, how):
     import urllib.request
 
     def start():
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port),
-                                 "--data", str(tmp_path / "data")], stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/api/jobs", timeout=1)
-                return proc, url
-            except OSError:
-                time.sleep(0.1)
-        proc.kill()
-        raise AssertionError("the studio did not start")
+        return start_studio(tmp_path / "data")
 
     def get(url, path):
-        return json.loads(urllib.request.urlopen(url + path, timeout=10).read())
+        return json.loads(urllib.request.urlopen(urllib.request.Request(url + path, headers=AUTH), timeout=10).read())
 
     proc, url = start()
     boundary = "b0undary"
@@ -258,7 +259,7 @@ def test_a_killed_studio_resumes_its_job_at_the_next_start(tmp_path, how):
     body += (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="p.png"\r\n'
              "Content-Type: image/png\r\n\r\n").encode() + _png() + f"\r\n--{boundary}--\r\n".encode()
     req = urllib.request.Request(url + "/api/jobs", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **AUTH})
     job_id = json.loads(urllib.request.urlopen(req, timeout=30).read())["id"]
     while get(url, f"/api/jobs/{job_id}")["step"] < 40:
         time.sleep(0.2)

@@ -19,7 +19,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from .conftest import free_port  # noqa: E402
+from .conftest import STUDIO_TOKEN, start_studio  # noqa: E402
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(DRIVER is None or not Path(CHROMIUM).exists(),
@@ -28,19 +28,7 @@ pytestmark = pytest.mark.skipif(DRIVER is None or not Path(CHROMIUM).exists(),
 
 @pytest.fixture
 def studio(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(port),
-                             "--data", str(tmp_path / "data")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/api/styles", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the studio did not start: " + proc.stdout.read().decode()[-2000:])
+    proc, url = start_studio(tmp_path / "data")
     yield url
     proc.terminate()
     proc.wait(30)
@@ -70,7 +58,7 @@ def test_paint_a_photo_in_the_browser(studio, browser, tmp_path):
 
     photo = tmp_path / "chelsea.png"
     Image.fromarray(data.chelsea()).resize((300, 200)).save(photo)
-    browser.get(studio)
+    browser.get(f"{studio}/?token={STUDIO_TOKEN}")  # the URL the studio prints and opens
     wait = WebDriverWait(browser, 60)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.style[data-style="van_gogh"]'))
     _shot(browser, "1-empty")
@@ -102,8 +90,15 @@ def test_paint_a_photo_in_the_browser(studio, browser, tmp_path):
     _shot(browser, "4-done")
     links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a")}
     assert {"SVG", "PNG", "Strokes (JSON)", "GIF", "MP4", "Animated SVG"} <= set(links)
-    svg = urllib.request.urlopen(links["SVG"], timeout=30).read().decode()
-    strokes = json.loads(urllib.request.urlopen(links["Strokes (JSON)"], timeout=30).read())
+    cookie = browser.get_cookie(f"painter-studio-{studio.rsplit(':', 1)[1]}")
+    assert cookie and cookie["value"] == STUDIO_TOKEN and cookie["httpOnly"]  # the page's requests carry it
+
+    def download(link: str) -> bytes:
+        got = urllib.request.Request(link, headers={"Cookie": f"{cookie['name']}={cookie['value']}"})
+        return urllib.request.urlopen(got, timeout=30).read()
+
+    svg = download(links["SVG"]).decode()
+    strokes = json.loads(download(links["Strokes (JSON)"]))
     assert strokes["meta"]["style"] == "van_gogh" and strokes["meta"]["steps"] == 200  # the finished painting
     assert svg.startswith("<svg") and 'viewBox="0 0 300 200"' in svg
     assert svg.count("<path") >= len(strokes["strokes"]) > 100

@@ -65,8 +65,8 @@ def test_presets_paint_offline_with_a_notice(name, offline):
     notes = []
     st = load_style(name)
     r = paint(_photo(), style=st, size=48, steps=12, strokes=60, notice=notes.append)
-    assert offline, "the download was not tried: the test would pass without reaching the network"
-    assert len(notes) == 1 and "PAINTER_VGG_WEIGHTS" in notes[0] and "download failed" in notes[0]
+    assert not offline, "painting tried a download"
+    assert len(notes) == 1 and len(notes[0]) <= 100 and "painter weights fetch" in notes[0]
     assert r.strokes.meta["style"] == name and not r.strokes.meta["neural_style"]
     # the palette pulls stroke colours to the style's inks
     pal = torch.tensor(st.palette)

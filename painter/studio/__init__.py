@@ -20,6 +20,10 @@ HTTP API that scripts can (see :mod:`painter.studio.app`):
     GET    /api/jobs/{id}/thumbs/{style}.png   a styles job's thumbnail of the photo
     DELETE /api/jobs/{id}                 cancels a queued or running job, deletes a finished one
 
+Every request passes :mod:`painter.studio.guard` first: its Host must name the
+studio, a change must come from the studio's own page, and it carries the studio's
+token (``?token=`` in the URL the studio prints and opens, then a cookie).
+
 Jobs live in the data folder (default ``~/.painter/studio``) and run in worker
 processes (:mod:`painter.studio.jobs`); stopping the studio checkpoints the running
 ones, and the next start resumes them.
@@ -33,17 +37,24 @@ DEFAULT_DATA = Path.home() / ".painter" / "studio"
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAULT_DATA, workers: int = 1,
-          open_browser: bool = True, announce=print) -> None:
-    """Run the studio until Ctrl-C (or SIGTERM)."""
+          open_browser: bool = True, announce=print, token: str | None = None,
+          allow_hosts: tuple[str, ...] = ()) -> None:
+    """Run the studio until Ctrl-C (or SIGTERM). ``token``: what every request must
+    carry (None: nothing; see :mod:`painter.studio.guard`), given in the URL it
+    announces and opens."""
     import threading
     import webbrowser
+    from urllib.parse import quote
 
     import uvicorn
 
     from .app import create_app
+    from .guard import Security
 
-    app = create_app(Path(data), workers=workers)
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
+    security = Security(host=host, port=port, token=token, allow_hosts=tuple(h.lower() for h in allow_hosts))
+    app = create_app(Path(data), workers=workers, security=security)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={quote(token)}" if token else "")
     # open event streams (a page left open) must not hold up Ctrl-C: 3 s, then they are closed
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=3)

@@ -1,7 +1,8 @@
 """The studio's HTTP API and page: a Starlette app, its routes in one table (ROUTES).
 
-Every error is JSON, ``{"error": "one line"}``, with its status: 400 bad input, 404
-unknown job or file, 413 an upload too large (bytes or pixels, told before decoding),
+Every error is JSON, ``{"error": "one line"}``, with its status: 400 bad input, 401
+no token or a wrong one, 403 a foreign Host or Origin (:mod:`painter.studio.guard`),
+404 unknown job or file, 413 an upload too large (bytes or pixels, told before decoding),
 429 a full queue. Requests name jobs by id only (16 hex digits) and results by kind
 from a fixed list, so no request reaches a path outside the studio's data folder.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -25,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from ..io import ImageTooLarge, InputError, atomic_write_bytes, open_image
 from ..materials import NAMES as MATERIALS
 from ..presets import closest_hint, describe_presets, preset_names
+from .guard import Guard, Security
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
 
 #: the largest upload (bytes, the whole request) and image (pixels, from its header)
@@ -33,6 +36,8 @@ MAX_IMAGE_PIXELS = 50_000_000
 #: what a job may ask for: name -> (type, least, most)
 LIMITS = {"strokes": (int, 1, 20000), "size": (int, 64, 1024), "steps": (int, 0, 5000),
           "seed": (int, 0, 2**31 - 1), "colors": (int, 2, 64)}
+#: an SVG result opened on its own: its own styles and embedded pictures, no script
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 #: seconds between keep-alive comments on an event stream
 HEARTBEAT = 15.0
 
@@ -66,8 +71,9 @@ class Hub:
         self.subscribers.get(job_id, set()).discard(q)
 
 
-def create_app(data: Path, workers: int = 1, max_queued: int = 16) -> Starlette:
-    """The studio over the data folder ``data`` (jobs in ``data/jobs``)."""
+def create_app(data: Path, workers: int = 1, max_queued: int = 16, security: Security = Security()) -> Starlette:
+    """The studio over the data folder ``data`` (jobs in ``data/jobs``), answering as
+    ``security`` says (:mod:`painter.studio.guard`; by default: loopback names, no token)."""
     hub = Hub()
     store = JobStore(Path(data) / "jobs")
     runner = Runner(store, workers=workers, max_queued=max_queued, notify=hub.publish)
@@ -82,7 +88,7 @@ def create_app(data: Path, workers: int = 1, max_queued: int = 16) -> Starlette:
             await run_in_threadpool(runner.stop)
 
     app = Starlette(routes=ROUTES + [Mount("/static", StaticFiles(directory=str(_static_dir())), name="static")],
-                    lifespan=lifespan,
+                    lifespan=lifespan, middleware=[Middleware(Guard, security=security)],
                     exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error})
     app.state.store, app.state.runner, app.state.hub = store, runner, hub
     return app
@@ -218,7 +224,10 @@ async def result(request: Request) -> Response:
     stem = Path(job.name).stem or "painting"
     media = {"svg": "image/svg+xml", "animated.svg": "image/svg+xml", "png": "image/png", "json": "application/json",
              "gif": "image/gif", "mp4": "video/mp4"}[kind]
-    return FileResponse(path, media_type=media, filename=f"{stem}-{job.mode}ed.{kind}")
+    headers = {"Cache-Control": "private, no-cache"}  # a finished job's results change only if it is deleted
+    if media == "image/svg+xml":  # a picture, never a page: a download, and no script runs if it is opened
+        headers["Content-Security-Policy"] = SVG_CSP
+    return FileResponse(path, media_type=media, filename=f"{stem}-{job.mode}ed.{kind}", headers=headers)
 
 
 ROUTES = [
