@@ -42,10 +42,10 @@ def cli_run(src, d: Path, name: str, args: list) -> dict:
 
 @contextmanager
 def no_polish():
-    """Runs painted inside have no final polish (painter.plan.POLISH_SHARE = 0)."""
+    """Runs painted inside have no final polish (painter.engine.plan.POLISH_SHARE = 0)."""
     import importlib
 
-    plan = importlib.import_module("painter.plan")
+    plan = importlib.import_module("painter.engine.plan")
     share, plan.POLISH_SHARE = plan.POLISH_SHARE, 0.0
     try:
         yield
@@ -57,8 +57,8 @@ def step_cost(strokes_per_layer: int, size: int, steps: int) -> list[dict]:
     """Median ms per step of each of four equal layers painted one over the other."""
     import torch
 
-    from painter.paint import paint
-    from painter.styles import LayerSpec
+    from painter.engine.run import paint
+    from painter.style.styles import LayerSpec
 
     img = torch.from_numpy(photo("astronaut", size).copy()).permute(2, 0, 1).float() / 255
     times: dict[int, list[float]] = {}
@@ -81,7 +81,7 @@ def polish_payoff(src) -> dict:
     """PSNR of setting 1 with the polish and without it in the same wall time."""
     import torch
 
-    from painter.paint import paint
+    from painter.engine.run import paint
 
     img = torch.from_numpy(src.copy()).permute(2, 0, 1).float() / 255
 

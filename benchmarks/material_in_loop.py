@@ -38,7 +38,7 @@ def finished(colors, opacity, finish_, background) -> torch.Tensor:
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     import painter
-    import painter.filters as filters
+    import painter.materials.filters as filters
     from painter.materials import build, draw, material
     from painter.render import render_stroke_params
     from skimage import data

@@ -36,7 +36,7 @@ def cold_draw(strokes, height: int, width: int, material: str):
     """A material's draw with nothing kept from the last one (its noise is cached for
     the frames of an animation)."""
     from painter.export import draw
-    from painter.filtergraph import clear_cache
+    from painter.materials.filtergraph import clear_cache
 
     clear_cache()
     return draw(strokes, height, width, material=material)
@@ -45,8 +45,8 @@ def cold_draw(strokes, height: int, width: int, material: str):
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     from painter.export import draw, to_svg
-    from painter.io import to_uint8
-    from painter.strokes import StrokeSet
+    from painter.image.io import to_uint8
+    from painter.primitives.strokes import StrokeSet
 
     longer = 1024 if args.quick else 2048
     extra = ["--steps", "60"] if args.quick else []

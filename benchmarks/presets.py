@@ -52,7 +52,7 @@ def paint_as_cli(img: np.ndarray, preset: str) -> tuple[np.ndarray, np.ndarray, 
 
     from painter import load_style, paint
     from painter.defaults import run_sizes
-    from painter.detail import least_size
+    from painter.engine.detail import least_size
     from painter.export import draw, export_size
 
     st = load_style(preset)

@@ -6,12 +6,12 @@ PAINTING` for each shared painting (painter.paint at its defaults: 240 steps at 
 style's working size, 256 px or more where its brushwork needs it), and the output
 is what a user's PNG holds: the strokes drawn at the photo's size in their material
 (painter.export.draw). Photo, output and painting are all measured at 512 px
-(painter.analyze.MEASURE_SIZE), so that the finest brushwork each can show is the
+(painter.style.analyze.MEASURE_SIZE), so that the finest brushwork each can show is the
 same. For every pair and every measure the progress is how
 much of the photo's distance to the painting the output has covered:
 (d(photo, painting) - d(output, painting)) / d(photo, painting), with the distances
-of painter.analyze.distance (stroke scale as a log ratio, orientation coherence,
-palette) and the weight-free texture distance (painter.texture.texture_loss of the
+of painter.style.analyze.distance (stroke scale as a log ratio, orientation coherence,
+palette) and the weight-free texture distance (painter.style.texture.texture_loss of the
 statistics of the standardized luma, so that neither colour nor contrast counts, all
 three at 256 px). Luma SSIM of the output against the photo says whether the photo is
 still there. Time: each paint against `--style none` on the same photo at the same
@@ -46,9 +46,9 @@ SIZE = 512
 def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, float]:
     """Every measure's distance from ``img`` to the painting (its Measures and its
     texture statistics given)."""
-    from painter.analyze import distance, measure
-    from painter.io import resize_longer
-    from painter.texture import texture_loss
+    from painter.style.analyze import distance, measure
+    from painter.image.io import resize_longer
+    from painter.style.texture import texture_loss
 
     d = distance(measure(img), painting)
     d["texture"] = float(texture_loss(bank.statistics(resize_longer(img, 256), texture_only=True), painting_stats))
@@ -57,11 +57,11 @@ def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, fl
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], _options)
-    from painter.analyze import measure
+    from painter.style.analyze import measure
     from painter.export import draw
-    from painter.io import load_image, resize_longer
-    from painter.paint import paint
-    from painter.texture import FilterBank
+    from painter.image.io import load_image, resize_longer
+    from painter.engine.run import paint
+    from painter.style.texture import FilterBank
 
     steps = 60 if args.quick else 240
     photos = args.photos.split(",") if args.photos else PHOTOS[:1] if args.quick else PHOTOS

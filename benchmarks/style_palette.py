@@ -18,9 +18,9 @@ RATIO_MAX = 0.5
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    from painter.color import pixels, sliced_wasserstein, srgb_to_lab
-    from painter.io import load_image
-    from painter.paint import paint
+    from painter.image.color import pixels, sliced_wasserstein, srgb_to_lab
+    from painter.image.io import load_image
+    from painter.engine.run import paint
 
     size, steps = (128, 60) if args.quick else (256, 240)
     photo = torch.from_numpy(astronaut(size).copy()).permute(2, 0, 1).float() / 255

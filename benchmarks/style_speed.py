@@ -43,7 +43,7 @@ def main() -> None:
         say(f"offline: {wall_off:.1f} s, peak {peak_off:.0f} MB, notice: {notes[0] if notes else '(none)'}")
 
         import torch
-        from painter.perceptual import random_vgg_state_dict
+        from painter.style.perceptual import random_vgg_state_dict
 
         weights = tmp / "random_vgg19.pth"
         torch.save(random_vgg_state_dict(), weights)

@@ -13,7 +13,7 @@ from skimage import data
 
 import painter
 from painter.defaults import DEFAULT_STEPS
-from painter.io import save_png
+from painter.image.io import save_png
 
 
 def saturation_boost(image: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

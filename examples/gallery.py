@@ -17,7 +17,7 @@ import painter
 from painter.defaults import DEFAULT_STEPS
 from painter.export import draw, export_size
 from painter.export.sheet import contact_sheet
-from painter.io import resize_longer, save_png
+from painter.image.io import resize_longer, save_png
 from painter.materials import describe, resolve
 
 PHOTOS = ("astronaut", "chelsea", "coffee")

@@ -175,12 +175,12 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
         _fail(f"{weights}: no such weights file")
     if resume is not None and not Path(resume).is_file():
         _fail(f"{resume}: no such checkpoint file")
-    from .checkpoint import Interrupted
-    from .detail import least_size
+    from .engine.checkpoint import Interrupted
+    from .engine.detail import least_size
     from .export import export
-    from .io import load_image
-    from .paint import paint as run_paint
-    from .paint import resolve_device
+    from .image.io import load_image
+    from .engine.run import paint as run_paint
+    from .engine.run import resolve_device
 
     st = _load_style(style)
     ckpt = paths[0].with_suffix(".ckpt")
@@ -217,8 +217,8 @@ def _style_from_painting(painting: str, output: str | None, quiet: bool) -> None
     """``painter styles --from PAINTING [-o FILE.toml]``."""
     if output is not None:
         _check_outputs((output,), (painting,), (".toml",), "presets")
-    from .analyze import preset, to_toml
-    from .io import atomic_write_bytes, load_image
+    from .style.analyze import preset, to_toml
+    from .image.io import atomic_write_bytes, load_image
 
     d = preset(load_image(painting), Path(painting).stem, f"the style of {Path(painting).name}, measured")
     # the painting itself stays the preset's style image (its texture and colours), named
@@ -257,7 +257,7 @@ def _resume_command(ctx: click.Context, checkpoint) -> str:
 
 def _check_style(name: str) -> None:
     """``--style``: an unknown name is a usage error, found without importing torch."""
-    from .presets import StyleError, find_style
+    from .style.presets import StyleError, find_style
 
     try:
         find_style(name)
@@ -267,7 +267,7 @@ def _check_style(name: str) -> None:
 
 def _load_style(name: str):
     """The Style for a checked ``--style``: an unreadable style file or image is an input error."""
-    from .styles import StyleError, load_style
+    from .style.styles import StyleError, load_style
 
     try:
         return load_style(name)
@@ -310,8 +310,8 @@ def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size,
           turnpolicy, no_opticurve, refine, seed, device, quiet) -> None:
     """Trace IMAGE into flat vector art (Potrace), optionally refined."""
     from .export import export
-    from .io import load_image
-    from .paint import resolve_device
+    from .image.io import load_image
+    from .engine.run import resolve_device
     from .trace import trace as run_trace
 
     if not outputs:
@@ -363,7 +363,7 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
     if sheet is None:
         if photo is not None:
             raise click.UsageError("PHOTO is only used with --sheet")
-        from .presets import describe_presets
+        from .style.presets import describe_presets
 
         presets = describe_presets()
         width = max(len(name) for name, _ in presets)
@@ -373,10 +373,10 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
     if photo is None:
         raise click.UsageError("--sheet needs a PHOTO to paint")
     from .export.sheet import contact_sheet
-    from .io import load_image, save_png
-    from .paint import paint as run_paint
-    from .paint import resolve_device
-    from .styles import list_styles
+    from .image.io import load_image, save_png
+    from .engine.run import paint as run_paint
+    from .engine.run import resolve_device
+    from .style.styles import list_styles
 
     (path,) = _check_outputs((sheet,), (photo,))
     if path.suffix.lower() != ".png":
@@ -420,8 +420,7 @@ def weights_status() -> None:
     cache), or that there are none and where `fetch` puts them (exit status 0 either
     way; 1 when $PAINTER_VGG_WEIGHTS names no file). Only looks: the file is read when
     a painting uses it."""
-    from .perceptual import hub_weights_path
-    from .weights import find_weights
+    from .style.weights import find_weights, hub_weights_path
 
     found = find_weights()
     if found is None:
@@ -447,8 +446,7 @@ def weights_fetch(url, force, quiet) -> None:
     into place: a failed or interrupted download leaves nothing behind. A good file
     already there is kept.
     """
-    from .perceptual import WEIGHTS_URL
-    from .weights import FetchError, fetch_weights, verified, weights_destination
+    from .style.weights import WEIGHTS_URL, FetchError, fetch_weights, verified, weights_destination
 
     url = url or WEIGHTS_URL
     try:
@@ -479,8 +477,8 @@ def weights_fetch(url, force, quiet) -> None:
 def render(strokes_file, outputs, size, background, layers, material, device) -> None:
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .export import export
-    from .paint import resolve_device
-    from .strokes import StrokeSet
+    from .engine.run import resolve_device
+    from .primitives.strokes import StrokeSet
 
     mat = _check_material(material)
     paths = _check_outputs(outputs, (strokes_file,))
@@ -672,8 +670,8 @@ def _check_own_material(path: str, strokes, mat) -> None:
 def _load_art(path: str):
     """A stroke file (StrokeSet) or a path file (PathSet, from `painter trace`)."""
     from .export import load_art
-    from .paths import PathFileError
-    from .strokes import StrokeFileError
+    from .primitives.paths import PathFileError
+    from .primitives.strokes import StrokeFileError
 
     p = Path(path)
     if not p.exists():
@@ -691,7 +689,7 @@ def _parse_background(text: str | None):
     if text is None:
         return None
     if Path(text).is_file():
-        from .io import load_image
+        from .image.io import load_image
 
         return load_image(text)
     return _parse_colour(text)

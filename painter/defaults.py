@@ -1,7 +1,7 @@
 """Defaults and output formats shared by the command line and the API.
 
 This module imports nothing heavy (no torch), so that ``painter --help`` can show
-every default at once; :mod:`painter.paint` and :mod:`painter.export` use the same
+every default at once; :mod:`painter.engine.run` and :mod:`painter.export` use the same
 values from here.
 """
 from __future__ import annotations

@@ -31,9 +31,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .color import srgb_to_lab
-from .io import load_image, resize_longer
-from .paths import EVENODD, PathSet
+from .image.color import srgb_to_lab
+from .image.io import load_image, resize_longer
+from .primitives.paths import EVENODD, PathSet
 
 TURNPOLICIES = ("black", "white", "left", "right", "minority", "majority", "random")
 MODES = ("bw", "color")
@@ -81,7 +81,7 @@ def trace(
         raise ValueError("threshold must be in [0, 1]")
     if turdsize < 0 or alphamax < 0 or opttolerance < 0 or refine < 0:
         raise ValueError("turdsize, alphamax, opttolerance and refine must be >= 0")
-    from .paint import resolve_device
+    from .engine.run import resolve_device
 
     img = load_image(image) if isinstance(image, (str, Path)) else image.detach().float().clamp(0, 1).cpu()
     if size is not None:
@@ -114,7 +114,7 @@ def ink_bitmap(img: torch.Tensor, threshold: float | None = None, invert: bool =
     and the threshold used, in [0, 1]."""
     import cv2
 
-    from .imageops import luminance
+    from .image.imageops import luminance
 
     gray = np.ascontiguousarray((luminance(img)[0].numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
     if threshold is None:
@@ -311,10 +311,10 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     """Move every control point and colour of ``paths`` (and the background colour)
     towards ``image`` ([3,H,W] at the working size) with ``steps`` Adam steps through
     the renderer; topology unchanged, subpaths kept closed."""
-    from .imageops import psnr
-    from .optim import Adam
-    from .losses import pixel_loss
-    from .progress import progress as _progress
+    from .image.imageops import psnr
+    from .engine.optim import Adam
+    from .engine.losses import pixel_loss
+    from .engine.progress import progress as _progress
     from .render import render
 
     dev = torch.device(device)

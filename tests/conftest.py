@@ -143,7 +143,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """No argument, no env var, an empty torch hub cache, and a network that fails like
-    an offline machine's (at the urlopen of painter.weights.fetch_weights and of
+    an offline machine's (at the urlopen of painter.style.weights.fetch_weights and of
     torch.hub, below torchvision's get_state_dict); returns the list of attempts."""
     calls = []
 

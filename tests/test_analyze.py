@@ -1,11 +1,11 @@
-"""painter.analyze measures what a painting's style is made of, on pictures whose
+"""painter.style.analyze measures what a painting's style is made of, on pictures whose
 answers are known."""
 import math
 
 import pytest
 import torch
 
-from painter.analyze import measure, orientation, texture_scale
+from painter.style.analyze import measure, orientation, texture_scale
 
 
 def stripes(period: float, angle: float = 0.3, size: int = 256) -> torch.Tensor:
@@ -56,9 +56,9 @@ def test_different_paintings_give_different_presets():
     that differ where they should: long strokes for the first, translucent layers of
     broken colour for the second, opaque paint with dark contour lines and a print
     for the third; each reads back."""
-    from painter.analyze import preset, to_toml
-    from painter.presets import read_toml
-    from painter.styles import style_from_dict
+    from painter.style.analyze import preset, to_toml
+    from painter.style.presets import read_toml
+    from painter.style.styles import style_from_dict
 
     g = torch.Generator().manual_seed(2)
     patches = torch.rand(3, 8, 8, generator=g).repeat_interleave(32, 1).repeat_interleave(32, 2)

@@ -3,7 +3,7 @@ import pytest
 
 from painter import StrokeSet, render
 from painter.export.animate import frame_counts, gif_frames, save_gif
-from painter.io import to_uint8
+from painter.image.io import to_uint8
 
 from .conftest import photo, psnr_np, run_cli
 

@@ -243,7 +243,7 @@ import sys, types
 import painter
 assert "torch" not in sys.modules, "import painter imported torch"
 from painter.render import raster       # a submodule named like an API function
-import painter.trace, painter.paint     # and two more
+import painter.trace, painter.engine.run  # and two more
 assert "torch" in sys.modules
 assert isinstance(painter.render, types.FunctionType) and painter.render.__module__ == "painter.render"
 assert isinstance(painter.paint, types.FunctionType) and isinstance(painter.trace, types.FunctionType)

@@ -8,7 +8,7 @@ A check may run more commands: ``t.run`` (in the row's directory) or ``t.ref`` (
 reference run, cached for the module) and compares. ``test_every_option_is_in_the_table``
 keeps the table complete when an option is added.
 
-Checkpoints (``--checkpoint-every``) are observed by wrapping ``painter.paint.save_checkpoint``
+Checkpoints (``--checkpoint-every``) are observed by wrapping ``painter.engine.run.save_checkpoint``
 (the wrapper reads the file on disk right after each write); ``--resume`` goes on from a
 real interrupted run: the wrapper sends this process SIGINT after the first checkpoint,
 the CLI stops with status 130 and prints the resume command, which the row then runs.
@@ -43,7 +43,7 @@ import painter
 from painter import PathSet, StrokeSet
 from painter.cli import cli as click_group
 from painter.cli import main
-from painter.presets import describe_presets, preset_names, read_preset
+from painter.style.presets import describe_presets, preset_names, read_preset
 
 from .conftest import four_colours, photo, psnr_np, resvg_render
 
@@ -138,7 +138,7 @@ class Assets:
         return self.dir / "paths.json"
 
     def make_weights(self) -> Path:  # a random VGG19 (~52 MB), as tests/test_perceptual.py makes it
-        from painter.perceptual import random_vgg_state_dict
+        from painter.style.perceptual import random_vgg_state_dict
 
         p = self.dir / "random-vgg19.pth"
         torch.save(random_vgg_state_dict(seed=0), p)
@@ -249,7 +249,7 @@ def png(p) -> np.ndarray:
 def chroma_error(a: np.ndarray, b: np.ndarray) -> float:
     """Mean distance between two pictures' colours in the CIELAB a*b* plane (hue and
     chroma, lightness left out)."""
-    from painter.color import srgb_to_lab
+    from painter.image.color import srgb_to_lab
 
     lab = [srgb_to_lab(torch.from_numpy(x.reshape(-1, 3).astype(np.float32) / 255)) for x in (a, b)]
     return float((lab[0][:, 1:] - lab[1][:, 1:]).norm(dim=1).mean())
@@ -262,7 +262,7 @@ def dims(p) -> tuple[int, int]:
 
 def target(t: T, size: int) -> np.ndarray:
     """The photo as the painter sees it at working size ``size``."""
-    from painter.io import load_image, to_uint8
+    from painter.image.io import load_image, to_uint8
 
     return to_uint8(load_image(t["photo"], size=size))
 
@@ -329,7 +329,7 @@ def fake_cuda(t: T):
 @contextlib.contextmanager
 def ckpt_spy(t: T):
     """Record every checkpoint the run writes: its path, step and the file's bytes."""
-    pp = importlib.import_module("painter.paint")
+    pp = importlib.import_module("painter.engine.run")
     real = pp.save_checkpoint
 
     def spy(path, state):
@@ -464,7 +464,7 @@ def _(t, r):
 
 @row("paint -o .png", f"paint {{photo}} {FAST} -o out.png -o out.json")
 def _(t, r):
-    from painter.io import to_uint8
+    from painter.image.io import to_uint8
 
     img = png(t.cwd / "out.png")
     assert img.shape == (21, 32, 3)
@@ -537,7 +537,7 @@ def _(t, r):
 @row("paint --output-size", "paint {photo} --size 32 --strokes 20 --steps 2 --output-size 100 -q "
      "-o out.png -o out.svg -o out.gif -o out.json")
 def _(t, r):
-    from painter.io import to_uint8
+    from painter.image.io import to_uint8
 
     s = StrokeSet.load(t.cwd / "out.json")
     assert s.meta["size"] == 32 and s.meta["output_size"] == 100
@@ -662,7 +662,7 @@ RS = "paint {photo} --size 32 --strokes 16 --steps 8 --checkpoint-every 3 -o out
 def interrupted(t: T) -> None:
     """Interrupt RS with SIGINT after its first checkpoint: status 130, the checkpoint
     kept, and a resume command that is RS plus --resume (which the row runs)."""
-    pp = importlib.import_module("painter.paint")
+    pp = importlib.import_module("painter.engine.run")
     real, sent = pp.save_checkpoint, []
 
     def spy(path, state):
@@ -788,7 +788,7 @@ TURNPOLICIES = ["black", "white", "left", "right", "minority", "majority", "rand
 
 def _turnpolicy(policy):
     def check(t, r):
-        from painter.io import load_image
+        from painter.image.io import load_image
         from painter.trace import trace as api_trace
 
         p = PathSet.load(t.cwd / "t.json")
@@ -1057,7 +1057,7 @@ def _(t, r):
 
 @row("animate .mp4", "animate {strokes} -o a.mp4 --fps 10 --seconds 1 --hold 0.5 --size 40")
 def _(t, r):
-    from painter.io import to_uint8
+    from painter.image.io import to_uint8
 
     meta, frames = mp4(t.cwd / "a.mp4")
     assert meta["size"] == (40, 28) and meta["fps"] == 10  # 40 x 27, padded to even sides for H.264
@@ -1149,8 +1149,8 @@ add("styles --sheet not .png", "styles --sheet s.svg {photo}", error(2, "is a .p
 
 @row("styles --from -o", "styles --from {painting} -o mine.toml -q")
 def _(t, r):
-    from painter.presets import read_toml
-    from painter.styles import style_from_dict
+    from painter.style.presets import read_toml
+    from painter.style.styles import style_from_dict
 
     d = read_toml((t.cwd / "mine.toml").read_text(), "mine.toml")
     assert {"brush", "flow", "palette", "layers", "material"} <= set(d)
@@ -1158,7 +1158,7 @@ def _(t, r):
     assert t.run("paint {photo} --style mine.toml --size 32 --steps 2 -q -o p.png").code == 0
     # the painting stays its style image, named relative to the preset; a preset whose
     # painting went missing says so in one line
-    from painter.styles import load_style
+    from painter.style.styles import load_style
 
     assert load_style(str(t.cwd / "mine.toml")).image is not None
     (t.cwd / "moved").mkdir()

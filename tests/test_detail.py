@@ -6,9 +6,9 @@ import torch
 from skimage import data
 
 from painter import paint
-from painter.detail import FACE_WORK_PX, detail_map, edge_map, face_map, face_size, find_faces
-from painter.plan import plan_layers
-from painter.styles import load_style
+from painter.engine.detail import FACE_WORK_PX, detail_map, edge_map, face_map, face_size, find_faces
+from painter.engine.plan import plan_layers
+from painter.style.styles import load_style
 
 
 def _astronaut() -> torch.Tensor:

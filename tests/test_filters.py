@@ -1,4 +1,4 @@
-"""painter.filters computes SVG filter primitives as resvg (an independent
+"""painter.materials.filters computes SVG filter primitives as resvg (an independent
 implementation of the specification) draws them."""
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from painter.filters import diffuse_lighting
-from painter.noise import turbulence
+from painter.materials.filters import diffuse_lighting
+from painter.materials.noise import turbulence
 
 from .conftest import psnr_np, resvg_render
 
@@ -49,7 +49,7 @@ def test_color_matrix_and_arithmetic_composite_match_resvg(k):
     """A paint colour modulated by grey noise: the chain a grain material uses (the
     noise's colour mixed to grey by a colour matrix, then combined with the source by
     an arithmetic composite, clamped as the specification says)."""
-    from painter.filters import arithmetic, color_matrix
+    from painter.materials.filters import arithmetic, color_matrix
 
     h, w = 48, 64
     m = [0.3, 0.3, 0.3, 0, 0] * 3 + [0, 0, 0, 0, 1]
@@ -80,7 +80,7 @@ def _rgba(svg: str) -> torch.Tensor:
 def test_box_blur_matches_resvg(sd):
     """feGaussianBlur for deviations of 2 or more (the five-box approximation; 2 is
     the case whose box count rounds a half, away from zero as resvg does)."""
-    from painter.filters import box_blur
+    from painter.materials.filters import box_blur
 
     h, w = 60, 80
     svg = BLUR.format(w=w, h=h, sd=sd)
@@ -103,7 +103,7 @@ TRANSFER = """<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" v
 def test_component_transfer_matches_resvg():
     """Every function type on a black-to-white ramp (every 8-bit level once), the
     alpha made translucent by its own function."""
-    from painter.filters import component_transfer
+    from painter.materials.filters import component_transfer
 
     svg = TRANSFER.format(w=256, h=8)
     source = _rgba(svg.replace(' filter="url(#n)"', ""))

@@ -15,8 +15,8 @@ from PIL import Image
 from painter import PathSet, StrokeSet
 from painter.export import export
 from painter.export.svg import export_size, to_svg
-from painter.paths import PathFileError
-from painter.strokes import StrokeFileError
+from painter.primitives.paths import PathFileError
+from painter.primitives.strokes import StrokeFileError
 
 FUZZ = settings(max_examples=500, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from painter import imageops
-from painter.imageops import conv2d
+from painter.image import imageops
+from painter.image.imageops import conv2d
 
 
 @pytest.mark.parametrize("stride", [1, 2])

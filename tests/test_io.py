@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from painter.io import InputError, atomic_write_bytes, load_image
+from painter.image.io import InputError, atomic_write_bytes, load_image
 
 
 def _save(tmp_path, name, im, **kw):

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from painter.bristles import lines_along, to_cubic, to_quadratic
+from painter.materials.bristles import lines_along, to_cubic, to_quadratic
 from painter.export import draw, to_svg
-from painter.io import load_image, to_uint8
+from painter.image.io import load_image, to_uint8
 from painter.materials import MaterialError, build, material, resolve
 from painter.render import visible_area
 from painter.render.geometry import bezier_at
-from painter.strokes import StrokeSet
+from painter.primitives.strokes import StrokeSet
 
 from .conftest import photo, psnr_np, resvg_render, run_cli
 
@@ -202,12 +202,12 @@ CHROMIUM_NOISE_ORIGIN = (1.0, 1.0)
 @pytest.mark.parametrize("style", ["van_gogh", "watercolor", "sketch"])
 def test_chromium_draws_the_material(style, tmp_path, tmp_path_factory, monkeypatch):
     """A browser shows the material from the pure-vector SVG (the issue's second bar)."""
-    import painter.filtergraph
+    import painter.materials.filtergraph
     from tests.test_animate import _screenshot
 
     s = painted(style, tmp_path_factory)
     (tmp_path / "m.svg").write_text(to_svg(s, 320, 320))
-    monkeypatch.setattr(painter.filtergraph, "NOISE_ORIGIN", CHROMIUM_NOISE_ORIGIN)
+    monkeypatch.setattr(painter.materials.filtergraph, "NOISE_ORIGIN", CHROMIUM_NOISE_ORIGIN)
     want = to_uint8(draw(s, 320, 320))
     # under load Chromium has taken the screenshot before the filters were drawn (22.7
     # and 23.0 dB, its bottom rows still plain): that is the browser's timing, not the

@@ -1,10 +1,10 @@
-"""painter.noise computes SVG's feTurbulence: resvg (an independent implementation of
+"""painter.materials.noise computes SVG's feTurbulence: resvg (an independent implementation of
 the SVG specification) draws the same noise from the filter element."""
 import numpy as np
 import pytest
 import torch
 
-from painter.noise import _random, turbulence
+from painter.materials.noise import _random, turbulence
 
 from .conftest import psnr_np, resvg_render
 

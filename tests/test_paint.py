@@ -1,8 +1,8 @@
 import torch
 
 from painter import StrokeSet
-from painter.imageops import psnr
-from painter.paint import paint
+from painter.image.imageops import psnr
+from painter.engine.run import paint
 
 from .conftest import photo
 
@@ -91,7 +91,7 @@ def _bare(s: StrokeSet, h: int, w: int) -> torch.Tensor:
 
 
 def test_ground_strokes_cover_every_pixel_at_odd_sizes():
-    from painter.init import ground_strokes
+    from painter.engine.place import ground_strokes
 
     g = torch.Generator().manual_seed(3)
     for h, w, n in ((37, 61, 40), (50, 17, 9), (23, 23, 1), (64, 96, 300)):
@@ -107,7 +107,7 @@ def test_ground_strokes_cover_every_pixel_at_odd_sizes():
 
 
 def test_opaque_styles_cover_the_canvas_paper_styles_show_their_paper():
-    from painter.styles import load_style
+    from painter.style.styles import load_style
 
     t = _target(64)
     for name in ("van_gogh", "pop_art"):
@@ -128,7 +128,7 @@ def test_large_layers_are_optimized_window_by_window_with_the_same_result(monkey
     blur margins included (seurat's losses see the pictures blurred)."""
     import importlib
 
-    engine = importlib.import_module("painter.paint")
+    engine = importlib.import_module("painter.engine.run")
     t = _target(96)
     for style in ("none", "seurat"):
         kw = dict(style=style, strokes=120, size=96, steps=3, structure_weight=0.0, notice=lambda m: None)

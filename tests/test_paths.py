@@ -8,7 +8,7 @@ import torch
 
 from painter import render
 from painter.export import export, to_svg
-from painter.paths import PathFileError, PathSet
+from painter.primitives.paths import PathFileError, PathSet
 from painter.render.geometry import segment_distance, to_pixels
 from painter.render.paths import path_segments, render_path_params
 

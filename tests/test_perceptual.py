@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from painter import perceptual as P
+from painter.style import perceptual as P
 
 SHAPES = {  # layer -> (channels, downscale) for a 64x64 input
     "conv1_1": (64, 1), "conv2_1": (128, 2), "conv3_1": (256, 4),
@@ -182,10 +182,8 @@ def test_offline_without_weights_raises_one_line(offline, capfd):
 
 def test_load_vgg_downloads_only_when_asked(offline, monkeypatch, weights_file):
     """Nothing is fetched by default; ``download=True`` fetches (through
-    painter.weights.fetch_weights, here a stand-in) into the hub cache, which the next
+    painter.style.weights.fetch_weights, here a stand-in) into the hub cache, which the next
     call finds without asking again."""
-    from painter import weights as W
-
     fetched = []
 
     def fetch(url, progress=False):
@@ -195,7 +193,7 @@ def test_load_vgg_downloads_only_when_asked(offline, monkeypatch, weights_file):
         hub.symlink_to(weights_file)
         return hub
 
-    monkeypatch.setattr(W, "fetch_weights", fetch)
+    monkeypatch.setattr(P, "fetch_weights", fetch)
     with pytest.raises(P.WeightsUnavailable):
         P.load_vgg()
     assert fetched == []
@@ -208,7 +206,7 @@ def test_load_vgg_downloads_only_when_asked(offline, monkeypatch, weights_file):
 def test_an_asked_for_download_that_fails_is_one_line(offline):
     with pytest.raises(P.WeightsUnavailable, match="download failed") as e:
         P.load_vgg(download=True)
-    assert len(offline) == 1  # it was tried, through painter.weights.fetch_weights
+    assert len(offline) == 1  # it was tried, through painter.style.weights.fetch_weights
     assert "\n" not in str(e.value) and P.WEIGHTS_URL in str(e.value)
     assert not P.hub_weights_path().parent.exists() or not any(P.hub_weights_path().parent.iterdir())
 

@@ -57,8 +57,8 @@ def test_interrupt_saves_checkpoint_and_resume_matches_uninterrupted(photo_file,
 def test_checkpoint_every_n_steps_and_resume_in_process(tmp_path):
     import torch
 
-    from painter.checkpoint import CheckpointError
-    from painter.paint import paint
+    from painter.engine.checkpoint import CheckpointError
+    from painter.engine.run import paint
 
     from .conftest import photo
 
@@ -201,7 +201,7 @@ def _odd_image(tmp, kind):
 
 @pytest.mark.parametrize("kind", ["gray", "LA", "P", "RGBA", "CMYK", "16-bit", "exif", "gif", "1x1", "3x500"])
 def test_valid_but_unusual_images_paint(tmp_path, capsys, kind):
-    from painter.io import load_image
+    from painter.image.io import load_image
 
     src, want = _odd_image(tmp_path, kind)
     h, w = want.shape[:2]

@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from painter import StrokeSet, render
-from painter.color import srgb_to_lab
+from painter.image.color import srgb_to_lab
 
 from .conftest import photo, psnr_np, run_cli
 
@@ -80,7 +80,7 @@ def test_cli_render_layers_and_background_image(tmp_path):
     r = run_cli("render", src, "--layers", "0,2", "--background", bgp, "-o", tmp_path / "a.png")
     assert r.returncode == 0, r.stderr
     got = np.asarray(Image.open(tmp_path / "a.png").convert("RGB"))
-    from painter.io import fit_background, load_image
+    from painter.image.io import fit_background, load_image
 
     want = render(s.select_layers([0, 2]), 64, 64, background=fit_background(load_image(bgp), 64, 64))
     assert psnr_np(got, (want.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)) > 45

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from painter import StrokeSet
-from painter.strokes import StrokeFileError
+from painter.primitives.strokes import StrokeFileError
 
 
 def test_save_load_roundtrip_is_identical(tmp_path):

@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from painter.color import pixels, sliced_wasserstein, srgb_to_lab, transfer_colors
-from painter.paint import paint
-from painter.styles import StyleError, list_styles, load_style, make_exemplar
+from painter.image.color import pixels, sliced_wasserstein, srgb_to_lab, transfer_colors
+from painter.engine.run import paint
+from painter.style.styles import StyleError, list_styles, load_style, make_exemplar
 
 from .conftest import ROOT, photo, run_cli
 
@@ -90,7 +90,7 @@ def test_sketch_is_thin_and_dark_seurat_is_dots():
 def test_presets_are_found_through_importlib_resources(monkeypatch):
     from importlib import resources
 
-    from painter import presets
+    from painter.style import presets
 
     names = sorted(p.stem for p in (ROOT / "styles").glob("*.toml"))
     assert presets.preset_names() == names and len(names) == 8
@@ -106,7 +106,7 @@ def test_presets_are_found_through_importlib_resources(monkeypatch):
 
 
 def test_find_style_names_what_a_style_argument_is(tmp_path):
-    from painter.presets import StyleError, find_style
+    from painter.style.presets import StyleError, find_style
 
     (tmp_path / "mine.toml").write_text('name = "mine"\n')
     (tmp_path / "painting.png").write_bytes(b"")
@@ -146,10 +146,10 @@ def test_a_painting_s_style_is_its_measured_preset_with_its_texture(tmp_path):
 
     from PIL import Image
 
-    from painter.analyze import preset
-    from painter.io import load_image
-    from painter.losses import ssim_loss
-    from painter.texture import FilterBank, texture_loss
+    from painter.style.analyze import preset
+    from painter.image.io import load_image
+    from painter.engine.losses import ssim_loss
+    from painter.style.texture import FilterBank, texture_loss
 
     y, x = torch.meshgrid(torch.arange(160.0), torch.arange(160.0), indexing="ij")
     waves = 0.5 + 0.45 * torch.sin(2 * math.pi * (x + 6 * torch.sin(y / 9)) / 7)  # fine wavy dashes
@@ -178,7 +178,7 @@ def test_the_texture_loss_sees_the_painting_at_the_style_scale():
     seen at twice their size are nearer to stripes twice as wide."""
     from dataclasses import replace
 
-    from painter.losses import texture_term
+    from painter.engine.losses import texture_term
 
     y, x = torch.meshgrid(torch.arange(128.0), torch.arange(128.0), indexing="ij")
     fine = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + y) / 6)).expand(3, -1, -1)
@@ -192,8 +192,8 @@ def test_the_coherence_pull_moves_the_edges_toward_the_painting_s():
     striped painting: the edges come to run one way."""
     from dataclasses import replace
 
-    from painter.imageops import coherence
-    from painter.losses import texture_term
+    from painter.image.imageops import coherence
+    from painter.engine.losses import texture_term
 
     y, x = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
     stripes = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + 0.5 * y) / 8)).expand(3, -1, -1).contiguous()

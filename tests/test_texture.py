@@ -1,8 +1,8 @@
-"""painter.texture: weight-free texture statistics tell textures apart, do not care
+"""painter.style.texture: weight-free texture statistics tell textures apart, do not care
 where things are, and pull a picture toward a texture when optimized."""
 import torch
 
-from painter.texture import FilterBank, texture_loss
+from painter.style.texture import FilterBank, texture_loss
 
 
 def grey_texture(name: str, y: int, x: int, size: int = 128) -> torch.Tensor:
@@ -74,7 +74,7 @@ def test_texture_only_statistics_ignore_colour_and_contrast():
 
 
 def test_the_gram_has_autograd_s_gradient():
-    from painter.texture import _Gram
+    from painter.style.texture import _Gram
 
     a = torch.rand(5, 30, dtype=torch.double, generator=torch.Generator().manual_seed(0)).requires_grad_()
     assert torch.autograd.gradcheck(_Gram.apply, (a,))

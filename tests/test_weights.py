@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from painter import perceptual as P
+from painter.style import weights as W
 from painter.cli import main
-from painter.losses import NO_WEIGHTS_NOTE
+from painter.engine.losses import NO_WEIGHTS_NOTE
 
 from .conftest import free_port
 
@@ -28,7 +28,7 @@ from .conftest import free_port
 @pytest.fixture(autouse=True)
 def no_weights(monkeypatch, tmp_path) -> Path:
     """An empty torch hub cache and no weights named; returns the checkpoints folder."""
-    monkeypatch.delenv(P.ENV_VAR, raising=False)
+    monkeypatch.delenv(W.ENV_VAR, raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
     monkeypatch.setattr(torch.hub, "_hub_dir", None)  # a set_dir() elsewhere would win over TORCH_HOME
@@ -265,7 +265,7 @@ def test_status_says_where_they_are_or_would_go(capsys, server, no_weights, monk
 
     # fetch to the default place (WEIGHTS_URL pointed at the local stand-in), then it is found there
     name, body = stand_in()
-    monkeypatch.setattr(P, "WEIGHTS_URL", server.serve(name, body))
+    monkeypatch.setattr(W, "WEIGHTS_URL", server.serve(name, body))
     code, out, _ = run(capsys, "weights")
     assert "not found" in out and str(no_weights / name) in out
     assert run(capsys, "weights", "fetch", "-q")[0] == 0
@@ -274,9 +274,9 @@ def test_status_says_where_they_are_or_would_go(capsys, server, no_weights, monk
 
     mine = tmp_path / "mine.pth"
     mine.write_bytes(b"x")
-    monkeypatch.setenv(P.ENV_VAR, str(mine))
+    monkeypatch.setenv(W.ENV_VAR, str(mine))
     code, out, _ = run(capsys, "weights")
-    assert code == 0 and out.strip() == f"VGG19 weights: {mine} ({P.ENV_VAR})"
-    monkeypatch.setenv(P.ENV_VAR, str(tmp_path / "nowhere.pth"))
+    assert code == 0 and out.strip() == f"VGG19 weights: {mine} ({W.ENV_VAR})"
+    monkeypatch.setenv(W.ENV_VAR, str(tmp_path / "nowhere.pth"))
     code, _, err = run(capsys, "weights")
-    one_line_error(code, err, "nowhere.pth", P.ENV_VAR)
+    one_line_error(code, err, "nowhere.pth", W.ENV_VAR)

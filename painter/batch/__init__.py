@@ -12,6 +12,9 @@ comes back, atomically, from this process. A broken image is reported by name wi
 its reason (and in ``OUT_DIR/failures.json``) while the rest go on. Interrupted (Ctrl-C,
 or the process killed), the next run goes on where it stopped: nothing is ever
 half-written.
+
+May import: every package below the front ends (engine, style, materials, export,
+image, defaults); nothing imports it but the command line.
 """
 from __future__ import annotations
 
@@ -90,7 +93,7 @@ def batch(inputs: list[str | Path], out_dir: str | Path, formats: tuple[str, ...
 
 def _record(summary: Summary, item: Item, result: dict) -> None:
     """Write one image's outputs (atomically), or note why it failed."""
-    from ..io import atomic_write_bytes
+    from ..image.io import atomic_write_bytes
 
     if "error" in result:
         summary.failed[item.name] = result["error"]
@@ -103,7 +106,7 @@ def _record(summary: Summary, item: Item, result: dict) -> None:
 
 
 def _write_failures(out: Path, summary: Summary) -> None:
-    from ..io import atomic_write_bytes
+    from ..image.io import atomic_write_bytes
 
     path = out / FAILURES_FILE
     if summary.failed:

@@ -21,12 +21,12 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
     steps, seed; and material) and return ``{"outputs": {fmt: bytes}, "seconds": s,
     "strokes": n}``. A bad image raises TaskError with its one-line reason."""
     from ..defaults import run_sizes
-    from ..detail import least_size
+    from ..engine.detail import least_size
     from ..export import export
-    from ..io import InputError, load_image
-    from ..paint import paint
-    from ..presets import StyleError
-    from ..styles import load_style
+    from ..image.io import InputError, load_image
+    from ..engine.run import paint
+    from ..style.presets import StyleError
+    from ..style.styles import load_style
 
     start = time.perf_counter()
     opts = dict(options)

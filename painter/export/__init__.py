@@ -1,4 +1,14 @@
-"""Exporters: each output format follows the extension of the path it is written to."""
+"""Exporters: each output format follows the extension of the path it is written to.
+
+- this module: :func:`export` (strokes or paths to ``.svg``, ``.png``, ``.json``,
+  ``.gif``, ``.mp4``), :func:`draw` (a picture at any size, in its material);
+- :mod:`.svg`: the SVG writer, with each material's filters;
+- :mod:`.animate`: stroke-by-stroke GIF, MP4 and self-drawing SVG;
+- :mod:`.sheet`: pictures side by side (``painter styles --sheet``).
+
+May import: :mod:`painter.materials`, :mod:`painter.render`,
+:mod:`painter.primitives`, :mod:`painter.image`, :mod:`painter.defaults`.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,12 +16,12 @@ from pathlib import Path
 import torch
 
 from ..defaults import FORMATS, check_output_path
-from ..io import fit_background, save_png
+from ..image.io import fit_background, save_png
 from ..materials import build, describe, draw as draw_finish, resolve
-from ..paths import PathSet
+from ..primitives.paths import PathSet
 from ..render import render
 from ..render.raster import background_image
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
 __all__ = ["FORMATS", "check_output_path", "draw", "export", "export_size", "load_art", "save_svg", "to_svg"]

@@ -18,13 +18,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..io import atomic_output, atomic_write_bytes, fit_background, to_uint8
+from ..image.io import atomic_output, atomic_write_bytes, fit_background, to_uint8
 from ..materials import build, resolve
 from ..materials.finish import draw_growing
-from ..paths import PathSet
+from ..primitives.paths import PathSet
 from ..render import render
 from ..render.raster import background_image
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 from .svg import export_size
 
 DEFAULT_FPS = 12

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from ..io import to_uint8
+from ..image.io import to_uint8
 
 
 def contact_sheet(tiles: list[tuple[str, torch.Tensor]], columns: int | None = None, pad: int = 8,

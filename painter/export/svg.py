@@ -33,12 +33,12 @@ import numpy as np
 import svgwrite
 import torch
 
-from ..bristles import to_quadratic
-from ..io import atomic_write_bytes, fit_background, to_uint8
+from ..materials.bristles import to_quadratic
+from ..image.io import atomic_write_bytes, fit_background, to_uint8
 from ..materials import build, resolve
-from ..paths import FILL_RULES, PathSet
+from ..primitives.paths import FILL_RULES, PathSet
 from ..render.geometry import stroke_segments, to_pixels
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
 TAPER_EPS = 1e-3
@@ -338,7 +338,7 @@ def _write_relief(dwg: svgwrite.Drawing, finish, kinds: list[str], slot: float) 
 
 def _quadratics(points: torch.Tensor) -> str:
     """Path data for marks (cubics [K,4,2] that are quadratics through whole pixels,
-    see :mod:`painter.bristles`): ``M x y q ...`` each, control points relative."""
+    see :mod:`painter.materials.bristles`): ``M x y q ...`` each, control points relative."""
     return "".join(f"M{x0} {y0}q{x1 - x0} {y1 - y0} {x2 - x0} {y2 - y0}".replace(" -", "-")
                    for (x0, y0), (x1, y1), (x2, y2) in to_quadratic(points).round().long().tolist())
 

@@ -3,7 +3,7 @@
 The optimizer paints in flat colour; a material is applied when a picture is drawn
 (PNG, animation frames) or written (SVG). Each is built from the same three parts,
 and each part is drawn by painter and written into the SVG from one description
-(:mod:`painter.filtergraph`), so that painter's PNG and resvg's, Inkscape's or a
+(:mod:`.filtergraph`), so that painter's PNG and resvg's, Inkscape's or a
 browser's drawing of the SVG show the same material:
 
     paint   the strokes, through a filter: per layer (watercolor: pigment pooled at
@@ -12,7 +12,7 @@ browser's drawing of the SVG show the same material:
             dry-brush gaps: lines of paper colour along the end of each stroke.
     relief  oil: a height field of the strokes (each a body of paint, later strokes
             standing higher) with the ridges of its bristles (lines along the
-            stroke, see :mod:`painter.bristles`), lit from one direction. The
+            stroke, see :mod:`.bristles`), lit from one direction. The
             light and shade are laid over the painting.
     paper   the paper's grain, lit the same way, over everything.
 
@@ -28,13 +28,18 @@ Materials and their parameters (defaults in :data:`DEFAULTS`):
 
 The package: this module (materials by name, their parameters, :func:`build`),
 ``finish`` (a painting in its material at one size, and how painter draws it),
-``recipes`` (each material's SVG filters) and ``marks`` (lines along the strokes:
-oil's ridges, ink's dry-brush gaps).
+``recipes`` (each material's SVG filters), ``marks`` (lines along the strokes:
+oil's ridges, ink's dry-brush gaps), ``bristles`` (a brush's bristle lines),
+``filtergraph`` (one filter description, drawn by painter and written as SVG),
+``filters`` (the SVG filter primitives painter draws) and ``noise``
+(``feTurbulence``'s noise, as the SVG specification defines it).
 
 Sizes are relative to the picture (``scale`` 1 is as tuned for a 1024 px picture,
 and a picture drawn at 4096 px shows the same marks four times as large), so a
 painting looks the same at every size. A finish is computed on the CPU whatever
 device painted the strokes: the same marks on every machine.
+
+May import: :mod:`painter.render`, :mod:`painter.primitives`, :mod:`painter.image`.
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import torch
 
 from ..render.geometry import to_pixels
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 from . import marks, recipes
 from .finish import Finish, draw
 

@@ -9,9 +9,9 @@ from typing import Iterator
 
 import torch
 
-from ..filtergraph import Filter
+from .filtergraph import Filter
 from ..render import render_stroke_params
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 
 
 @dataclass

@@ -2,7 +2,7 @@
 oil's streaks (lighter and darker paint along the stroke, as a loaded brush leaves
 it, ending raggedly where its bristles run out) and relief (a body of paint per
 stroke and the ridges of its bristles), and ink's dry-brush gaps. All are lines
-along the stroke (:mod:`painter.bristles`), written as quadratics through whole
+along the stroke (:mod:`painter.materials.bristles`), written as quadratics through whole
 pixels and drawn exactly as written.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ..bristles import lines_along, spread, to_cubic, to_quadratic
-from ..filtergraph import Filter, prim
+from .bristles import lines_along, spread, to_cubic, to_quadratic
+from .filtergraph import Filter, prim
 from ..render import visible_area
-from ..strokes import StrokeSet
+from ..primitives.strokes import StrokeSet
 from .finish import Finish
 from .recipes import lit, reach, soften
 

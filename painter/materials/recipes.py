@@ -1,4 +1,4 @@
-"""Each material's filters: SVG filter primitives (see :mod:`painter.filtergraph`),
+"""Each material's filters: SVG filter primitives (see :mod:`painter.materials.filtergraph`),
 sized for the picture (``unit``: its longer side over 1024 px, times the material's
 ``scale``).
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..filtergraph import Filter, prim
+from .filtergraph import Filter, prim
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Material

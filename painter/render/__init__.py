@@ -11,6 +11,8 @@ never to strokes x pixels.
 Filled paths (a PathSet: traced art) go through the same bin and composite stages
 with a scanline winding test in between: see render/paths.py. ``render`` takes
 either kind of set.
+
+May import: :mod:`painter.primitives`, :mod:`painter.image`.
 """
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ from typing import Sequence
 
 import torch
 
-from ..paths import PathSet
-from ..strokes import StrokeSet
+from ..primitives.paths import PathSet
+from ..primitives.strokes import StrokeSet
 from .binning import DEFAULT_TILE, bin_segments
 from .geometry import FLATTEN_TOLERANCE, segments_needed, stroke_segments, to_pixels
 from .paths import render_path_params, render_paths

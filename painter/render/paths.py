@@ -38,7 +38,7 @@ from typing import Sequence
 
 import torch
 
-from ..paths import PathSet, next_curves
+from ..primitives.paths import PathSet, next_curves
 from .binning import DEFAULT_TILE, bin_segments, tile_groups
 from .geometry import segment_distance, stroke_segments, to_pixels
 from .raster import background_image, composite, draw_in_bands, image_to_tiles, pair_distance, tiles_to_image

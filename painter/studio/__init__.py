@@ -24,6 +24,9 @@ Every request passes :mod:`painter.studio.guard` first: its Host must name the
 studio, a change must come from the studio's own page, and it carries the studio's
 token (``?token=`` in the URL the studio prints and opens, then a cookie).
 
+May import: every package below the front ends (engine, trace, style, materials,
+export, image, defaults); nothing imports it but the command line.
+
 Jobs live in the data folder (default ``~/.painter/studio``) and run in worker
 processes (:mod:`painter.studio.jobs`); stopping the studio checkpoints the running
 ones, and the next start resumes them.

@@ -24,9 +24,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..io import ImageTooLarge, InputError, atomic_write_bytes, open_image
+from ..image.io import ImageTooLarge, InputError, atomic_write_bytes, open_image
 from ..materials import NAMES as MATERIALS
-from ..presets import closest_hint, describe_presets, preset_names
+from ..style.presets import closest_hint, describe_presets, preset_names
 from .guard import Guard, Security
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
 
@@ -310,7 +310,7 @@ async def _image_bytes(upload, field: str) -> bytes:
 
 def _check_image(data: bytes, what: str) -> None:
     """An upload that is an image painter can read, and not too large: the size comes
-    from the header, before the pixels are decoded (painter.io.open_image)."""
+    from the header, before the pixels are decoded (painter.image.io.open_image)."""
     if not data:
         raise ApiError(400, f"{what}: empty file")
     try:

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..io import atomic_write_bytes
+from ..image.io import atomic_write_bytes
 
 #: the states of a job; the last three are final
 STATES = ("queued", "running", "done", "failed", "cancelled")

@@ -59,14 +59,14 @@ def _sender(pipe):
 
 
 def _paint(d: Path, opts: dict, send) -> None:
-    from ..checkpoint import Interrupted
+    from ..engine.checkpoint import Interrupted
     from ..defaults import run_sizes
-    from ..detail import least_size
+    from ..engine.detail import least_size
     from ..export import export
-    from ..io import load_image, save_png
+    from ..image.io import load_image, save_png
     from ..materials import describe, material
-    from ..paint import paint
-    from ..styles import load_style
+    from ..engine.run import paint
+    from ..style.styles import load_style
 
     image = load_image(d / "input")
     st = load_style(str(d / "style") if opts.get("style") == "@image" else opts.get("style", "none"))
@@ -133,9 +133,9 @@ THUMB_SIZE, THUMB_STEPS = 112, 60
 def _thumbnails(d: Path, send) -> None:
     """The photo painted small in every preset, one ``thumb-<name>.png`` after another."""
     from ..export import draw
-    from ..io import load_image, resize_longer, save_png
-    from ..paint import paint
-    from ..presets import preset_names
+    from ..image.io import load_image, resize_longer, save_png
+    from ..engine.run import paint
+    from ..style.presets import preset_names
 
     photo = resize_longer(load_image(d / "input"), THUMB_SIZE)
     names = ["none", *preset_names()]

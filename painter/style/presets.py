@@ -8,7 +8,7 @@ from a plain checkout (``python cli.py``), with nothing installed, falls back to
 ``styles/`` folder beside the package.
 
 Only the standard library is imported here, so ``painter styles`` lists the presets
-without loading torch; :mod:`painter.styles` turns a preset into a ``Style``.
+without loading torch; :mod:`painter.style.styles` turns a preset into a ``Style``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: the presets beside the package in a checkout (used when no install provides them)
-CHECKOUT_DIR = Path(__file__).resolve().parent.parent / "styles"
+CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "styles"
 
 
 class StyleError(ValueError):

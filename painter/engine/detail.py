@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from .imageops import gaussian_blur, luminance, sobel
+from ..image.imageops import gaussian_blur, luminance, sobel
 
 #: faces are searched on the photo at this longer side at most (px), from FACE_MIN px up
 FACE_SEARCH_SIZE, FACE_MIN = 1024, 24
@@ -69,7 +69,7 @@ def least_size(photo: torch.Tensor, style_size: int) -> int:
     """The least working size a front end paints ``photo`` at (defaults.run_sizes'
     ``style_size``): the style's own, or more where a face asks for it
     (:func:`face_size`, within defaults.WORK_SIZE_RANGE)."""
-    from .defaults import WORK_SIZE_RANGE
+    from ..defaults import WORK_SIZE_RANGE
 
     return max(style_size, face_size(photo, WORK_SIZE_RANGE[1]))
 

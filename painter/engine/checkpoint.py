@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import torch
 
-from .io import atomic_write_bytes
+from ..image.io import atomic_write_bytes
 
 FORMAT = "painter.checkpoint"
 #: 2: the optimizer state covers the active layer's strokes only; 3: per-stroke bounds

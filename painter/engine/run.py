@@ -2,7 +2,7 @@
 
 A run is a short loop over named stages, each a function of its own:
 
-- *plan* (:func:`painter.plan.plan_run`): the photo at the working size, the goal
+- *plan* (:func:`painter.engine.plan.plan_run`): the photo at the working size, the goal
   the pixel losses aim at (the photo moved towards the style's palette), strokes and
   steps split over the layers;
 - for each layer, big strokes first:
@@ -22,7 +22,7 @@ A run is a short loop over named stages, each a function of its own:
 - *polish*: the last share of the steps optimizes the strokes together (the
   optimize stage on all of them but the ground's and, in large runs, the coarsest
   layer's, which stay beneath in the cache), which lets the strokes settle under
-  the fine ones (see :data:`painter.plan.POLISH_SHARE`, ``POLISH_SKIP_FROM``).
+  the fine ones (see :data:`painter.engine.plan.POLISH_SHARE`, ``POLISH_SKIP_FROM``).
   Layers larger than :data:`WINDOW_PIXELS` are optimized window by window.
 
 Checkpoints hold the strokes, the active layer's optimizer state, the step and the
@@ -39,20 +39,20 @@ from typing import Callable, Sequence
 import torch
 
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
-from .defaults import DEFAULT_SIZE, DEFAULT_STEPS
+from ..defaults import DEFAULT_SIZE, DEFAULT_STEPS
 from .detail import edge_map
-from .flow import flow_angles
-from .imageops import gaussian_blur, luminance, psnr
-from .init import GROUND_ASPECT, ground_strokes, place_strokes
-from .io import resize_longer
+from ..style.flow import flow_angles
+from ..image.imageops import gaussian_blur, luminance, psnr
+from .place import GROUND_ASPECT, ground_strokes, place_strokes
+from ..image.io import resize_longer
 from .losses import SSIM_SIGMA, load_perceptual, palette_pull, perceptual_term, pixel_loss, ssim_loss, texture_term
-from .materials import describe
+from ..materials import describe
 from .optim import Adam
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
-from .render import render_stroke_params
-from .strokes import StrokeSet
-from .styles import LayerSpec, Style, load_style
+from ..render import render_stroke_params
+from ..primitives.strokes import StrokeSet
+from ..style.styles import LayerSpec, Style, load_style
 
 #: a face's pixels count this many times as much as others in the losses
 FACE_WEIGHT = 8.0
@@ -140,7 +140,7 @@ def paint(
 
     ``checkpoint``: a file to keep the run's state in: written every
     ``checkpoint_every`` steps (0: never) and when SIGINT/SIGTERM arrives, after the
-    step under way; then :class:`~painter.checkpoint.Interrupted` is raised.
+    step under way; then :class:`~painter.engine.checkpoint.Interrupted` is raised.
     ``resume``: a checkpoint of this same run (same image and options) to go on
     from; the result is the one the uninterrupted run gives.
     """
@@ -244,7 +244,7 @@ DETAIL_GROWTH = 1.5
 #: strokes are placed this many times more eagerly in faces than elsewhere
 FACE_PLACE = 5.0
 #: a stroke's size at placement: SIZE_FLAT times the layer's where the picture is
-#: flat, SIZE_DETAIL times where it holds the most detail (painter.detail)
+#: flat, SIZE_DETAIL times where it holds the most detail (painter.engine.detail)
 SIZE_FLAT, SIZE_DETAIL = 1.3, 0.55
 #: ... on canvases whose shorter side has at least this many pixels
 SIZE_FROM = 96
@@ -495,7 +495,7 @@ def _fresh_state(dev: torch.device) -> dict:
 
 
 def _resume_state(doc: dict, gen: torch.Generator) -> dict:
-    """The run state stored in a checkpoint (see painter.checkpoint); restores ``gen``."""
+    """The run state stored in a checkpoint (see painter.engine.checkpoint); restores ``gen``."""
     gen.set_state(doc["rng"])
     state = {key: doc[key] for key in ("tensors", "layer", "layer_step", "step", "history", "style_history",
                                        "notices")}

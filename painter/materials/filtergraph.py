@@ -3,7 +3,7 @@
 A :class:`Filter` is a list of filter primitives with their SVG attributes, written
 as text exactly as they go into the file. :meth:`Filter.element` writes them into an
 SVG; :meth:`Filter.apply` computes the same primitives in torch (through
-:mod:`painter.filters` and :mod:`painter.noise`), reading the numbers back from that
+:mod:`painter.materials.filters` and :mod:`painter.materials.noise`), reading the numbers back from that
 text, so the PNG and the SVG cannot drift apart. Only what painter's materials use
 is supported:
 
@@ -27,7 +27,7 @@ from . import filters
 from .noise import turbulence
 
 #: the user-space point where the noise of the picture's top-left pixel is sampled:
-#: (0, 0) as resvg and Inkscape do; Chromium samples at (1, 1) (see painter.noise)
+#: (0, 0) as resvg and Inkscape do; Chromium samples at (1, 1) (see painter.materials.noise)
 NOISE_ORIGIN = (0.0, 0.0)
 
 

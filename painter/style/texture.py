@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .imageops import conv2d, luminance
+from ..image.imageops import conv2d, luminance
 
 #: levels of the pyramid, filters per level, filter size
 LEVELS, FILTERS, SIZE = 5, 32, 7

@@ -10,8 +10,8 @@ import math
 
 import torch
 
-from .imageops import gaussian_blur, luminance, sobel, structure_orientation
-from .strokes import stroke_points
+from ..image.imageops import gaussian_blur, luminance, sobel, structure_orientation
+from ..primitives.strokes import stroke_points
 
 
 def place_strokes(

@@ -3,7 +3,7 @@
 A material written into an SVG as a ``<filter>`` must look the same in painter's
 PNG: these functions compute what resvg (and the specification) compute for the
 primitives painter's materials use, on [C,H,W] tensors in [0, 1]. The noise source
-is :func:`painter.noise.turbulence`.
+is :func:`painter.materials.noise.turbulence`.
 
     diffuse_lighting   feDiffuseLighting with a feDistantLight: relief lit from a
                        direction, the height map being an alpha channel

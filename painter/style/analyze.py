@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .color import kmeans_palette, pixels, srgb_to_lab
-from .imageops import gaussian_blur, luminance, sobel, structure_tensor, tensor_coherence, tensor_orientation
+from ..image.color import kmeans_palette, pixels, srgb_to_lab
+from ..image.imageops import gaussian_blur, luminance, sobel, structure_tensor, tensor_coherence, tensor_orientation
 
 #: pictures are measured at this longer side (scale is relative, so the answer holds)
 MEASURE_SIZE = 512

@@ -14,12 +14,12 @@ from pathlib import Path
 import torch
 
 from .checkpoint import fingerprint
-from .color import recolor_to_palette, srgb_to_lab, transfer_colors
-from .defaults import DEFAULT_SIZE
+from ..image.color import recolor_to_palette, srgb_to_lab, transfer_colors
+from ..defaults import DEFAULT_SIZE
 from .detail import detail_map, face_map, find_faces
-from .imageops import luminance
-from .io import load_image, resize_longer
-from .styles import Brush, LayerSpec, Style
+from ..image.imageops import luminance
+from ..image.io import load_image, resize_longer
+from ..style.styles import Brush, LayerSpec, Style
 
 #: share of the steps spent, at the end, on optimizing all strokes together (the
 #: layers before were each optimized alone over the finished ones): measured on the
@@ -178,7 +178,7 @@ def plan_layers(specs: tuple[LayerSpec, ...], brush: Brush, strokes: int, steps:
     the last painted one (and before dark layers that end the schedule, contours
     over everything) on canvases of at least :data:`DETAIL_FROM` px: strokes half as
     wide as the finest layer's (at most :data:`DETAIL_MAX_PX`), placed where the
-    canvas still misses the photo's detail (see :mod:`painter.detail`)."""
+    canvas still misses the photo's detail (see :mod:`painter.engine.detail`)."""
     numbers = list(range(len(specs)))  # each layer's number in the strokes' ``layer``
     if detail > 0 and len(specs) > 1 and min(h, w) >= DETAIL_FROM and not any(s.detail for s in specs):
         specs, numbers = _with_detail(specs, detail)

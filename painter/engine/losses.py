@@ -11,9 +11,9 @@ from typing import Callable
 
 import torch
 
-from .color import hue_distance2, srgb_to_lab
-from .imageops import coherences, gaussian_blur, luminance
-from .io import resize_longer
+from ..image.color import hue_distance2, srgb_to_lab
+from ..image.imageops import coherences, gaussian_blur, luminance
+from ..image.io import resize_longer
 
 #: longer side (pixels) at which the VGG losses look at the painting
 PERCEPTUAL_SIZE = 224
@@ -31,7 +31,7 @@ TEXTURE_SCALE = 0.01
 #: the texture loss compares the edges' coherence at these scales (px), on both
 #: pictures at most this longer side (a quarter of the cost at 512 px; a smaller
 #: canvas, at the same shares of its size). Several scales, because a picture's
-#: coherence is measured at its own brushwork's scale (painter.analyze.measure),
+#: coherence is measured at its own brushwork's scale (painter.style.analyze.measure),
 #: which the painting moves
 COHERENCE_SIGMAS, COHERENCE_SIZE = (1.0, 2.0, 4.0), 256
 
@@ -87,7 +87,7 @@ def load_perceptual(style, style_weight, content_weight, weights, dev, notice):
     ws, wc = _vgg_weights(style, style_weight, content_weight)
     if ws <= 0 and wc <= 0:
         return None
-    from .perceptual import WeightsFileError, WeightsUnavailable, load_vgg
+    from ..style.perceptual import WeightsFileError, WeightsUnavailable, load_vgg
 
     try:
         return load_vgg(weights, device=dev)
@@ -105,7 +105,7 @@ def perceptual_term(vgg, style, target: torch.Tensor, dev, style_weight, content
     to ``log``."""
     if vgg is None:
         return None
-    from .perceptual import PerceptualLoss
+    from ..style.perceptual import PerceptualLoss
 
     ws, wc = _vgg_weights(style, style_weight, content_weight)
     style_img = style.exemplar().to(dev)
@@ -129,9 +129,9 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
     """The weight-free texture loss toward ``style``'s image as a function of the
     rendered image, or None when the style's ``texture_weight`` and
     ``coherence_weight`` are 0: the random filter bank's statistics
-    (painter.texture, of the standardized luma: the palette is the colour
+    (painter.style.texture, of the standardized luma: the palette is the colour
     transfer's job, the contrast the photo's) and the mean squared difference of
-    the edges' coherence (:func:`painter.imageops.coherences` at
+    the edges' coherence (:func:`painter.image.imageops.coherences` at
     :data:`COHERENCE_SIGMAS` px and at most :data:`COHERENCE_SIZE`: how strongly the
     brushwork runs one way). The
     rendered picture is seen at its size (at most :data:`TEXTURE_SIZE`), the style
@@ -139,7 +139,7 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
     size relative to the canvas (``style_scale`` 2: twice as large)."""
     if style.texture_weight <= 0 and style.coherence_weight <= 0:
         return None
-    from .texture import FilterBank, texture_loss
+    from ..style.texture import FilterBank, texture_loss
 
     bank = FilterBank(device=dev)
     painting = style.exemplar().to(dev)

@@ -13,8 +13,8 @@ built and kept. ``load_vgg`` looks for them, in order, in
 3. the torch hub cache, the very file torchvision uses:
    ``<torch.hub.get_dir()>/checkpoints/vgg19-dcbb9e9d.pth`` (``TORCH_HOME`` moves it)
 
-(``painter.weights.find_weights``). Nothing is downloaded unless asked for:
-``painter weights fetch`` (``painter.weights.fetch_weights``, SHA-256 checked) puts
+(``painter.style.weights.find_weights``). Nothing is downloaded unless asked for:
+``painter weights fetch`` (``painter.style.weights.fetch_weights``, SHA-256 checked) puts
 the file in that cache, and so does ``load_vgg(download=True)``.
 
 A file named by 1 or 2 must exist and be valid: a missing or broken file is an error
@@ -34,13 +34,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlparse
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .io import _one_line, resize_longer
+from ..image.io import _one_line, resize_longer
+from .weights import ENV_VAR, WEIGHTS_URL, WeightsUnavailable, fetch_weights, find_weights, hub_weights_path
 
 __all__ = [
     "CONTENT_LAYER",
@@ -60,9 +60,6 @@ __all__ = [
     "style_loss",
 ]
 
-#: environment variable naming a local weights file
-ENV_VAR = "PAINTER_VGG_WEIGHTS"
-
 #: output name -> index in torchvision's ``vgg19().features`` of the ReLU after that conv
 LAYERS: dict[str, int] = {
     "conv1_1": 1,
@@ -78,11 +75,6 @@ CONTENT_LAYER = "conv4_2"
 _N_MODULES = 30  # features[0..29]: up to and including the ReLU after conv5_1
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
-
-
-class WeightsUnavailable(RuntimeError):
-    """No VGG19 weights could be found (or, when asked for, downloaded); the message is
-    one line for the user."""
 
 
 class WeightsFileError(WeightsUnavailable, ValueError):
@@ -186,18 +178,6 @@ def random_vgg_state_dict(seed: int = 0) -> dict[str, torch.Tensor]:
 # ----------------------------------------------------------------------------- weights
 
 
-#: torchvision's ``VGG19_Weights.IMAGENET1K_V1.url`` (a test keeps them equal): named
-#: here so that finding out there are no weights costs no 2 s import of torchvision
-WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
-
-
-def hub_weights_path() -> Path:
-    """Where torchvision keeps the VGG19 weights, and where ``painter weights fetch``
-    puts them: the torch hub cache."""
-    name = os.path.basename(urlparse(WEIGHTS_URL).path)
-    return Path(torch.hub.get_dir()) / "checkpoints" / name
-
-
 def _fix_hint() -> str:
     return (f"`painter weights fetch` downloads them (548 MB, once) into {hub_weights_path().parent}; "
             f"or set {ENV_VAR}=FILE or pass --weights FILE")
@@ -264,14 +244,12 @@ def load_vgg(weights: str | os.PathLike | None = None, device: str | torch.devic
     Looks in ``weights``, then ``$PAINTER_VGG_WEIGHTS``, then the torch hub cache (see
     the module docstring). Only with ``download`` (never the default), and only when
     none is found, the weights are fetched into that cache first
-    (``painter.weights.fetch_weights``; ``progress`` shows it on stderr).
+    (``painter.style.weights.fetch_weights``; ``progress`` shows it on stderr).
 
     Raises ``WeightsFileError`` (one line naming the file) for a missing, unreadable or
     wrong file from the three places, and ``WeightsUnavailable`` (one line, with how to
     fix it) when there are no weights at all or the asked-for download failed.
     """
-    from .weights import fetch_weights, find_weights
-
     found = find_weights(weights)
     if found is None and download:
         found = fetch_weights(WEIGHTS_URL, progress=progress), "downloaded"

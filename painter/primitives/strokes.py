@@ -134,7 +134,7 @@ class StrokeSet(TensorSet):
 
     def by_color(self, color, tolerance: float = 20.0) -> "StrokeSet":
         """The strokes within ``tolerance`` (CIELAB Delta E) of ``color`` (RGB in [0,1])."""
-        from .color import srgb_to_lab
+        from ..image.color import srgb_to_lab
 
         ref = srgb_to_lab(torch.as_tensor(color, dtype=torch.float32, device=self.device))
         return self[(srgb_to_lab(self.colors) - ref).norm(dim=-1) <= tolerance]
@@ -166,7 +166,7 @@ class StrokeSet(TensorSet):
     def recolor(self, palette) -> "StrokeSet":
         """Every stroke takes the nearest (CIELAB) colour of ``palette`` ([K,3] RGB or
         '#rrggbb' strings)."""
-        from .color import parse_hex, srgb_to_lab
+        from ..image.color import parse_hex, srgb_to_lab
 
         pal = torch.tensor([parse_hex(c) if isinstance(c, str) else tuple(c) for c in palette],
                            dtype=torch.float32, device=self.device)
@@ -175,7 +175,7 @@ class StrokeSet(TensorSet):
 
     def shift_hue(self, degrees: float) -> "StrokeSet":
         """Rotate every colour's hue (CIELAB hue angle), keeping lightness and chroma."""
-        from .color import lab_to_srgb, srgb_to_lab
+        from ..image.color import lab_to_srgb, srgb_to_lab
 
         lab = srgb_to_lab(self.colors)
         c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))

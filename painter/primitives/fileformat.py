@@ -1,4 +1,4 @@
-"""Pieces shared by painter's versioned JSON files (``painter.strokes``, ``painter.paths``).
+"""Pieces shared by painter's versioned JSON files (``painter.primitives.strokes``, ``painter.primitives.paths``).
 
 Numbers are written as the shortest decimal that reads back to the same float32, so
 a file loads back to identical tensors; readers check the ``format`` name and the

@@ -2,7 +2,7 @@
 
 A preset is one TOML file in ``styles/`` (see ``styles/van_gogh.toml`` for every
 field, documented). ``load_style`` also takes the path of any image, a painting:
-:func:`painter.analyze.preset` measures its brush, flow, palette, layers and
+:func:`painter.style.analyze.preset` measures its brush, flow, palette, layers and
 material, and the painting itself becomes the style image, whose colour
 distribution the photo moves to and whose texture the weight-free texture loss (and,
 with VGG weights, the Gram loss) pulls the strokes toward. A preset file may name a
@@ -22,9 +22,9 @@ from typing import Any
 
 import torch
 
-from .color import parse_hex, pixels
+from ..image.color import parse_hex, pixels
 from .flow import curl_angles, smooth_noise
-from .materials import Material, material
+from ..materials import Material, material
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
 __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
@@ -59,7 +59,7 @@ class LayerSpec:
     dark: bool = False  # strokes keep the palette's darkest colour (contour lines, hatching)
     flow: str | None = None  # overrides the style's flow for this layer
     hatch_angle: float | None = None  # overrides the style's hatch angle
-    detail: bool = False  # fine strokes where the canvas misses the photo's detail (painter.detail)
+    detail: bool = False  # fine strokes where the canvas misses the photo's detail (painter.engine.detail)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Style:
     pixel_weight: float = 1.0
     structure_weight: float = 0.02
     blur: float = 0.0  # pixel losses compare both images blurred by this sigma (px at 256 px): optical mixing
-    texture_weight: float = 0.0  # weight-free texture loss toward the style image (painter.texture)
+    texture_weight: float = 0.0  # weight-free texture loss toward the style image (painter.style.texture)
     ssim_weight: float = 0.0  # luma SSIM against the photo (losses.ssim_loss): content without weights
     coherence_weight: float = 0.0  # pull of the edges' coherence to the style image's (losses.texture_term)
     detail: float = 0.0  # share of the strokes in a detail layer (plan.plan_layers): faces and edges
@@ -196,7 +196,7 @@ def load_style(name_or_path: str | Path | Style | None) -> Style:
 def _style_image(path: Path, what: str, size: int = STYLE_IMAGE_SIZE) -> torch.Tensor:
     """The painting at ``path`` as a style image (longer side ``size``); a StyleError
     naming ``what`` when it cannot be read."""
-    from .io import InputError, load_image, resize_longer
+    from ..image.io import InputError, load_image, resize_longer
 
     try:
         return resize_longer(load_image(path), size)
@@ -205,13 +205,13 @@ def _style_image(path: Path, what: str, size: int = STYLE_IMAGE_SIZE) -> torch.T
 
 
 def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:
-    """A style taken from a painting: the preset :func:`painter.analyze.preset`
+    """A style taken from a painting: the preset :func:`painter.style.analyze.preset`
     measures from it (brush, flow, palette, layers, material, a weight-free texture
     loss), with the painting itself (longer side ``size``) as the style image: the
     colours the photo moves towards and the texture the strokes are pulled to (and,
     with VGG weights, the Gram target)."""
     from .analyze import preset
-    from .io import InputError, load_image, resize_longer
+    from ..image.io import InputError, load_image, resize_longer
 
     try:
         img = load_image(path)
@@ -226,8 +226,8 @@ def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:
 def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
     """Render the preset's exemplar: ``style.exemplar_strokes`` strokes of its brush,
     in its palette, along its flow field, over its background. [3,size,size]."""
-    from .render import render
-    from .strokes import StrokeSet, stroke_points
+    from ..render import render
+    from ..primitives.strokes import StrokeSet, stroke_points
 
     g = torch.Generator().manual_seed(seed)
     pal = torch.tensor(style.palette if style.palette else ((0.5, 0.5, 0.5),), dtype=torch.float32)

@@ -1,6 +1,6 @@
 """What StrokeSet and PathSet share: a dataclass of tensors (one row per primitive or
 per curve) plus ``canvas``, ``background`` and ``meta``, copied field by field, and
-saved as a versioned JSON document (painter.fileformat)."""
+saved as a versioned JSON document (painter.primitives.fileformat)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,7 +70,7 @@ class TensorSet:
 
     def save(self, path: str | Path) -> None:
         """Write the JSON file atomically (a complete file or none)."""
-        from .io import atomic_write_bytes
+        from ..image.io import atomic_write_bytes
 
         atomic_write_bytes(path, self.to_json().encode())
 

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from .imageops import gaussian_blur, structure_orientation
+from ..image.imageops import gaussian_blur, structure_orientation
 
 
 def flow_angles(target: torch.Tensor, mode: str, sigma: float, generator: torch.Generator, curl: float = 0.0,

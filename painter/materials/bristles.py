@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .render.geometry import bezier_at
+from ..render.geometry import bezier_at
 
 
 def _tangent(points: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

@@ -25,9 +25,14 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .perceptual import ENV_VAR, WEIGHTS_URL, WeightsUnavailable, hub_weights_path
+__all__ = ["ENV_VAR", "FetchError", "WEIGHTS_URL", "WeightsUnavailable", "fetch_weights", "find_weights",
+           "hub_weights_path", "verified", "weights_destination"]
 
-__all__ = ["FetchError", "fetch_weights", "find_weights", "verified", "weights_destination"]
+#: environment variable naming a local weights file
+ENV_VAR = "PAINTER_VGG_WEIGHTS"
+#: torchvision's ``VGG19_Weights.IMAGENET1K_V1.url`` (a test keeps them equal): named
+#: here so that finding out there are no weights costs no 2 s import of torchvision
+WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 
 #: torch.hub's: the hex digits between a dash and a dot in a file name are the start
 #: of its SHA-256 (``vgg19-dcbb9e9d.pth``)
@@ -38,6 +43,11 @@ HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")
 DOWNLOAD_ERRORS = (OSError, http.client.HTTPException)
 TIMEOUT_S = 30.0  # per socket operation, so a stalled server does not hang the fetch
 _CHUNK = 1 << 20
+
+
+class WeightsUnavailable(RuntimeError):
+    """No VGG19 weights could be found (or, when asked for, downloaded); the message is
+    one line for the user."""
 
 
 class FetchError(WeightsUnavailable):
@@ -59,6 +69,15 @@ def find_weights(weights: str | os.PathLike | None = None) -> tuple[Path, str] |
         return Path(env).expanduser(), ENV_VAR
     hub = hub_weights_path()
     return (hub, "torch hub cache") if hub.is_file() else None
+
+
+def hub_weights_path() -> Path:
+    """Where torchvision keeps the VGG19 weights, and where ``painter weights fetch``
+    puts them: the torch hub cache."""
+    import torch
+
+    name = os.path.basename(urlparse(WEIGHTS_URL).path)
+    return Path(torch.hub.get_dir()) / "checkpoints" / name
 
 
 def weights_destination(url: str = WEIGHTS_URL) -> Path:
@@ -101,7 +120,7 @@ def fetch_weights(url: str = WEIGHTS_URL, progress: bool = False) -> Path:
     """
     from tqdm import tqdm
 
-    from .io import atomic_output
+    from ..image.io import atomic_output
 
     dest = weights_destination(url)
     prefix = _hash_prefix(dest.name)
