@@ -177,10 +177,10 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
         _fail(f"{resume}: no such checkpoint file")
     from .engine.checkpoint import Interrupted
     from .engine.detail import least_size
-    from .export import export
-    from .image.io import load_image
     from .engine.run import paint as run_paint
     from .engine.run import resolve_device
+    from .export import export
+    from .image.io import load_image
 
     st = _load_style(style)
     ckpt = paths[0].with_suffix(".ckpt")
@@ -217,8 +217,8 @@ def _style_from_painting(painting: str, output: str | None, quiet: bool) -> None
     """``painter styles --from PAINTING [-o FILE.toml]``."""
     if output is not None:
         _check_outputs((output,), (painting,), (".toml",), "presets")
-    from .style.analyze import preset, to_toml
     from .image.io import atomic_write_bytes, load_image
+    from .style.analyze import preset, to_toml
 
     d = preset(load_image(painting), Path(painting).stem, f"the style of {Path(painting).name}, measured")
     # the painting itself stays the preset's style image (its texture and colours), named
@@ -309,9 +309,9 @@ def _load_style(name: str):
 def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size, turdsize, alphamax, opttolerance,
           turnpolicy, no_opticurve, refine, seed, device, quiet) -> None:
     """Trace IMAGE into flat vector art (Potrace), optionally refined."""
+    from .engine.run import resolve_device
     from .export import export
     from .image.io import load_image
-    from .engine.run import resolve_device
     from .trace import trace as run_trace
 
     if not outputs:
@@ -372,10 +372,10 @@ def styles(sheet, photo, size, steps, seed, weights, painting, output, device, q
         return
     if photo is None:
         raise click.UsageError("--sheet needs a PHOTO to paint")
-    from .export.sheet import contact_sheet
-    from .image.io import load_image, save_png
     from .engine.run import paint as run_paint
     from .engine.run import resolve_device
+    from .export.sheet import contact_sheet
+    from .image.io import load_image, save_png
     from .style.styles import list_styles
 
     (path,) = _check_outputs((sheet,), (photo,))
@@ -476,8 +476,8 @@ def weights_fetch(url, force, quiet) -> None:
 @_device_option
 def render(strokes_file, outputs, size, background, layers, material, device) -> None:
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
-    from .export import export
     from .engine.run import resolve_device
+    from .export import export
     from .primitives.strokes import StrokeSet
 
     mat = _check_material(material)

@@ -311,10 +311,10 @@ def refine_paths(paths: PathSet, image: torch.Tensor, steps: int, *, device: tor
     """Move every control point and colour of ``paths`` (and the background colour)
     towards ``image`` ([3,H,W] at the working size) with ``steps`` Adam steps through
     the renderer; topology unchanged, subpaths kept closed."""
-    from .image.imageops import psnr
-    from .engine.optim import Adam
     from .engine.losses import pixel_loss
+    from .engine.optim import Adam
     from .engine.progress import progress as _progress
+    from .image.imageops import psnr
     from .render import render
 
     dev = torch.device(device)

@@ -22,9 +22,9 @@ def paint_bytes(data: bytes, name: str, formats: tuple[str, ...], options: dict)
     "strokes": n}``. A bad image raises TaskError with its one-line reason."""
     from ..defaults import run_sizes
     from ..engine.detail import least_size
+    from ..engine.run import paint
     from ..export import export
     from ..image.io import InputError, load_image
-    from ..engine.run import paint
     from ..style.presets import StyleError
     from ..style.styles import load_style
 

@@ -7,6 +7,7 @@ weights can be had, the neural style and content losses on the rendered picture
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -78,6 +79,29 @@ def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = SSIM_SIGMA
 
 #: what a painting says, once, when its style wants VGG19 weights and none are found
 NO_WEIGHTS_NOTE = "painter: no VGG19 weights; painting without the neural style loss (painter weights fetch)"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A style's losses, resolved once for a run: the weights of the pixel and SSIM
+    terms, the blur they see the picture through (optical mixing, px at 256), and the
+    neural and texture terms as functions of the rendered picture (None: unused)."""
+    pixel: float
+    ssim: float
+    blur: float
+    perceptual: Callable[[torch.Tensor], torch.Tensor] | None
+    texture: Callable[[torch.Tensor], torch.Tensor] | None
+
+
+def loss_terms(style, target: torch.Tensor, dev, vgg, *, style_weight, content_weight, preserve_color: bool,
+               style_scale: float, log: list[float]) -> Terms:
+    """``style``'s loss terms for painting ``target`` (the photo at the working size):
+    the VGG term with ``vgg`` (from :func:`load_perceptual`; its style losses are
+    appended to ``log``), the texture term, and the pixel terms' weights."""
+    perceptual = perceptual_term(vgg, style, target, dev, style_weight, content_weight, preserve_color,
+                                 style_scale, log)
+    return Terms(style.pixel_weight, style.ssim_weight, style.blur, perceptual,
+                 texture_term(style, dev, style_scale))
 
 
 def load_perceptual(style, style_weight, content_weight, weights, dev, notice):

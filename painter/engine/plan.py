@@ -13,13 +13,14 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import fingerprint
-from ..image.color import recolor_to_palette, srgb_to_lab, transfer_colors
 from ..defaults import DEFAULT_SIZE
-from .detail import detail_map, face_map, find_faces
+from ..image.color import recolor_to_palette, srgb_to_lab, transfer_colors
 from ..image.imageops import luminance
 from ..image.io import load_image, resize_longer
+from ..materials import describe
 from ..style.styles import Brush, LayerSpec, Style
+from .checkpoint import fingerprint
+from .detail import detail_map, face_map, find_faces
 
 #: share of the steps spent, at the end, on optimizing all strokes together (the
 #: layers before were each optimized alone over the finished ones): measured on the
@@ -62,7 +63,9 @@ class LayerPlan:
 
 @dataclass
 class Plan:
-    style: Style
+    """Everything a run needs from its photo and its style, resolved once: the stages
+    read this, never the Style (its loss terms are :func:`painter.engine.losses.loss_terms`)."""
+    name: str  # the style's
     device: torch.device
     target: torch.Tensor  # [3,H,W] the photo at the working size
     canvas: tuple[float, float]  # width and height, the longer 1: the photo's aspect
@@ -76,6 +79,10 @@ class Plan:
     snap: float  # pull of stroke colours to the palette
     grey: bool  # the palette is grey (graphite, ink): strokes are grey too
     structure_weight: float
+    flow: str  # the field strokes follow (style.flow): structure | curl | hatch | none
+    curl: float  # share of curl noise in the structure field
+    hatch_angle: float  # degrees, for flow "hatch"
+    material: str  # the style's material, as the stroke file records it
     layers: list[LayerPlan]
     strokes: int
     steps: int
@@ -127,9 +134,10 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
     fp = fingerprint(target, strokes=n_total, steps=steps, seed=seed, style=repr(st), layers=repr(specs),
                      neural=neural, preserve_color=preserve_color, structure_weight=sw,
                      mask=None if region is None else fingerprint(region), **options)
-    return Plan(st, device, target, canvas, goal, region, faces, detail, bg, palette, dark,
+    return Plan(st.name, device, target, canvas, goal, region, faces, detail, bg, palette, dark,
                 0.0 if preserve_color or palette is None else st.palette_snap,
                 bool(st.palette) and not preserve_color and _achromatic(st.palette), sw,
+                st.flow, st.curl, st.hatch_angle, describe(st.material),
                 plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint",
                             detail=st.detail if layers is None else 0.0), n_total, steps,
                 seed, fp)

@@ -38,21 +38,20 @@ from typing import Callable, Sequence
 
 import torch
 
-from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from ..defaults import DEFAULT_SIZE, DEFAULT_STEPS
-from .detail import edge_map
-from ..style.flow import flow_angles
 from ..image.imageops import gaussian_blur, luminance, psnr
-from .place import GROUND_ASPECT, ground_strokes, place_strokes
 from ..image.io import resize_longer
-from .losses import SSIM_SIGMA, load_perceptual, palette_pull, perceptual_term, pixel_loss, ssim_loss, texture_term
-from ..materials import describe
+from ..primitives.strokes import StrokeSet
+from ..render import render_stroke_params
+from ..style.flow import flow_angles
+from ..style.styles import LayerSpec, Style, load_style
+from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
+from .detail import edge_map
+from .losses import SSIM_SIGMA, Terms, load_perceptual, loss_terms, palette_pull, pixel_loss, ssim_loss
 from .optim import Adam
+from .place import GROUND_ASPECT, ground_strokes, place_strokes
 from .plan import LayerPlan, Plan, plan_run
 from .progress import progress as progress_bar
-from ..render import render_stroke_params
-from ..primitives.strokes import StrokeSet
-from ..style.styles import LayerSpec, Style, load_style
 
 #: a face's pixels count this many times as much as others in the losses
 FACE_WEIGHT = 8.0
@@ -162,12 +161,11 @@ def paint(
                     preserve_color=preserve_color, structure_weight=structure_weight, mask=mask, neural=vgg is not None,
                     options=dict(style_weight=style_weight, content_weight=content_weight, style_scale=style_scale))
     state = _fresh_state(dev) if resume is None else _resume_state(load_checkpoint(resume, plan.fingerprint, dev), gen)
-    perceptual = perceptual_term(vgg, st, plan.target, dev, style_weight, content_weight, preserve_color,
-                                 style_scale, state["style_history"])
+    terms = loss_terms(st, plan.target, dev, vgg, style_weight=style_weight, content_weight=content_weight,
+                       preserve_color=preserve_color, style_scale=style_scale, log=state["style_history"])
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
-    texture = texture_term(st, dev, style_scale)
-    run = _Run(plan, state, gen, bar, perceptual, texture, tuple(losses), callback, checkpoint, checkpoint_every)
+    run = _Run(plan, state, gen, bar, terms, tuple(losses), callback, checkpoint, checkpoint_every)
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
@@ -190,17 +188,16 @@ def paint(
             if stopped:
                 break
     bar.close()
-    return _result(plan, state, below, perceptual is not None)
+    return _result(plan, state, below, terms.perceptual is not None)
 
 
 # -- stages ------------------------------------------------------------------------------------
 def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, gen: torch.Generator) -> None:
     """Place ``layer``'s strokes where ``below`` (the painting so far, [3,H,W]) differs
     most from the goal, and append them to the run's strokes."""
-    st, dev = plan.style, plan.device
-    brush = layer.brush
-    angles = flow_angles(plan.target, layer.spec.flow or st.flow, max(1.0, layer.width), gen, st.curl,
-                         st.hatch_angle if layer.spec.hatch_angle is None else layer.spec.hatch_angle)
+    dev, brush = plan.device, layer.brush
+    angles = flow_angles(plan.target, layer.spec.flow or plan.flow, max(1.0, layer.width), gen, plan.curl,
+                         plan.hatch_angle if layer.spec.hatch_angle is None else layer.spec.hatch_angle)
     aim = plan.goal if plan.region is None else plan.goal * plan.region + below * (1 - plan.region)  # no error outside
     n = layer.strokes
     growth = min(brush.growth, DETAIL_GROWTH) if layer.detail else brush.growth  # fine strokes stay fine
@@ -278,14 +275,14 @@ def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor
 def _contour(plan: Plan, layer: LayerPlan) -> bool:
     """Whether ``layer`` draws dark contour lines: dark strokes that follow the
     photo's structure (dark strokes at a fixed angle are hatching, which is tone)."""
-    return layer.spec.dark and (layer.spec.flow or plan.style.flow) == "structure"
+    return layer.spec.dark and (layer.spec.flow or plan.flow) == "structure"
 
 
 def optimize_layer(run: "_Run", i: int, layer: LayerPlan, below: torch.Tensor) -> bool:
     """Adam on ``layer``'s strokes over the cached picture ``below`` ([3,H,W]) from the
     step the run is at; True when the callback stopped the run."""
     plan, state = run.plan, run.state
-    view = _view(plan, layer, below)
+    view = _view(plan, layer, below, run.terms.blur)
     t, a, b = state["tensors"], layer.start, layer.start + layer.strokes
     pts, wid, col, opa = params = [t[key][a:b].clone().requires_grad_() for key in ("pts", "wid", "col", "opa")]
     bounds, keep, pin = t["bounds"][a:b], t["frozen"][a:b], t["pinned"][a:b]
@@ -344,10 +341,12 @@ class _View:
     sigma: float  # blur of the pixel losses (optical mixing)
 
 
-def _view(plan: Plan, layer: LayerPlan, below: torch.Tensor) -> _View:
+def _view(plan: Plan, layer: LayerPlan, below: torch.Tensor, blur: float) -> _View:
+    """The view of ``layer`` over ``below``, its pixel losses seeing through ``blur``
+    (px at 256)."""
     size = _layer_size(plan, layer)
     at = (lambda x: x) if size == plan.size else (lambda x: resize_longer(x, max(size)))  # noqa: E731
-    sigma = plan.style.blur * max(size) / DEFAULT_SIZE
+    sigma = blur * max(size) / DEFAULT_SIZE
     goal = at(plan.goal)
     if sigma > 0:  # optical mixing: the eye sees the painting (and the photo) blurred
         goal = gaussian_blur(goal, sigma)
@@ -366,10 +365,10 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
     canvas (the image-gradient term leaves out the pairs of pixels across window
     edges, a 1/512 share); the VGG, texture and extra losses need the whole picture
     at once."""
-    plan = run.plan
+    plan, terms = run.plan, run.terms
     h, w = view.size
-    whole = h * w <= WINDOW_PIXELS or run.perceptual is not None or run.texture is not None or bool(run.losses)
-    reach = max(view.sigma, SSIM_SIGMA if plan.style.ssim_weight else 0.0)
+    whole = h * w <= WINDOW_PIXELS or terms.perceptual is not None or terms.texture is not None or bool(run.losses)
+    reach = max(view.sigma, SSIM_SIGMA if terms.ssim else 0.0)
     margin = 0 if whole else int(math.ceil(3 * reach)) + 1  # the blurs' reach
     picture = torch.empty_like(view.below, memory_format=torch.contiguous_format)
     total = torch.zeros((), device=view.below.device)
@@ -382,20 +381,20 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
         win = (slice(None), slice(y0, y1), slice(x0, x1))
         share = (y1 - y0) * (x1 - x0) / (h * w)  # the window's part of the canvas
         weight = view.weight[win]
-        loss = share * plan.style.pixel_weight * pixel_loss(seen[inner], view.goal[win], plan.structure_weight,
+        loss = share * terms.pixel * pixel_loss(seen[inner], view.goal[win], plan.structure_weight,
                                                             weight.sqrt())
-        if plan.style.ssim_weight:  # on the window with its margin (SSIM's blur), counted inside it only
+        if terms.ssim:  # on the window with its margin (SSIM's blur), counted inside it only
             inside = torch.zeros_like(img[:1])
             inside[inner] = weight
             reach_share = (yb - ya) * (xb - xa) / (h * w)
-            loss = loss + reach_share * plan.style.ssim_weight * ssim_loss(img, view.photo[:, ya:yb, xa:xb],
+            loss = loss + reach_share * terms.ssim * ssim_loss(img, view.photo[:, ya:yb, xa:xb],
                                                                            SSIM_SIGMA, inside)
         for extra in run.losses:
             loss = loss + extra(img, view.photo)
-        if run.perceptual is not None:
-            loss = loss + run.perceptual(img)
-        if run.texture is not None:
-            loss = loss + run.texture(img)
+        if terms.perceptual is not None:
+            loss = loss + terms.perceptual(img)
+        if terms.texture is not None:
+            loss = loss + terms.texture(img)
         loss.backward()
         total += loss.detach()
         picture[win] = img[inner].detach()
@@ -429,9 +428,8 @@ class _Run:
     state: dict
     gen: torch.Generator
     bar: object
-    perceptual: Callable[[torch.Tensor], torch.Tensor] | None
-    texture: Callable[[torch.Tensor], torch.Tensor] | None
-    losses: tuple
+    terms: Terms  # the style's losses
+    losses: tuple  # the caller's own
     callback: Callable | None
     checkpoint: str | Path | None
     checkpoint_every: int
@@ -445,7 +443,7 @@ class _Run:
                                           "layer_step": layer_step, "adam": opt.state_dict(),
                                           "rng": self.gen.get_state(),
                                           "options": {"strokes": p.strokes, "steps": p.steps, "seed": p.seed,
-                                                      "size": int(p.longer), "style": p.style.name}})
+                                                      "size": int(p.longer), "style": p.name}})
 
 
 def _layer_size(plan: Plan, layer: LayerPlan) -> tuple[int, int]:
@@ -472,8 +470,7 @@ def _result(plan: Plan, state: dict, image: torch.Tensor, neural: bool) -> Paint
             image = render_stroke_params(result.points, result.widths, result.colors, result.opacity, plan.canvas,
                                          h, w, _background(plan))
     result.meta.update({"size": int(plan.longer), "seed": plan.seed, "strokes": plan.strokes, "steps": plan.steps,
-                        "style": plan.style.name, "neural_style": neural,
-                        "material": describe(plan.style.material)})
+                        "style": plan.name, "neural_style": neural, "material": plan.material})
     if state["notices"]:
         result.meta["numerical_notices"] = state["notices"][:20]
     if state["style_history"]:

@@ -19,9 +19,9 @@ from ..defaults import FORMATS, check_output_path
 from ..image.io import fit_background, save_png
 from ..materials import build, describe, draw as draw_finish, resolve
 from ..primitives.paths import PathSet
+from ..primitives.strokes import StrokeSet
 from ..render import render
 from ..render.raster import background_image
-from ..primitives.strokes import StrokeSet
 from .svg import export_size, save_svg, to_svg
 
 __all__ = ["FORMATS", "check_output_path", "draw", "export", "export_size", "load_art", "save_svg", "to_svg"]

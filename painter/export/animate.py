@@ -22,9 +22,9 @@ from ..image.io import atomic_output, atomic_write_bytes, fit_background, to_uin
 from ..materials import build, resolve
 from ..materials.finish import draw_growing
 from ..primitives.paths import PathSet
+from ..primitives.strokes import StrokeSet
 from ..render import render
 from ..render.raster import background_image
-from ..primitives.strokes import StrokeSet
 from .svg import export_size
 
 DEFAULT_FPS = 12

@@ -33,12 +33,12 @@ import numpy as np
 import svgwrite
 import torch
 
-from ..materials.bristles import to_quadratic
 from ..image.io import atomic_write_bytes, fit_background, to_uint8
 from ..materials import build, resolve
+from ..materials.bristles import to_quadratic
 from ..primitives.paths import FILL_RULES, PathSet
-from ..render.geometry import stroke_segments, to_pixels
 from ..primitives.strokes import StrokeSet
+from ..render.geometry import stroke_segments, to_pixels
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
 TAPER_EPS = 1e-3

@@ -48,8 +48,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import torch
 
-from ..render.geometry import to_pixels
 from ..primitives.strokes import StrokeSet
+from ..render.geometry import to_pixels
 from . import marks, recipes
 from .finish import Finish, draw
 

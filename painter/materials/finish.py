@@ -9,9 +9,9 @@ from typing import Iterator
 
 import torch
 
-from .filtergraph import Filter
-from ..render import render_stroke_params
 from ..primitives.strokes import StrokeSet
+from ..render import render_stroke_params
+from .filtergraph import Filter
 
 
 @dataclass

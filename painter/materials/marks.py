@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..primitives.strokes import StrokeSet
+from ..render import visible_area
 from .bristles import lines_along, spread, to_cubic, to_quadratic
 from .filtergraph import Filter, prim
-from ..render import visible_area
-from ..primitives.strokes import StrokeSet
 from .finish import Finish
 from .recipes import lit, reach, soften
 

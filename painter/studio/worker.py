@@ -59,13 +59,13 @@ def _sender(pipe):
 
 
 def _paint(d: Path, opts: dict, send) -> None:
-    from ..engine.checkpoint import Interrupted
     from ..defaults import run_sizes
+    from ..engine.checkpoint import Interrupted
     from ..engine.detail import least_size
+    from ..engine.run import paint
     from ..export import export
     from ..image.io import load_image, save_png
     from ..materials import describe, material
-    from ..engine.run import paint
     from ..style.styles import load_style
 
     image = load_image(d / "input")
@@ -132,9 +132,9 @@ THUMB_SIZE, THUMB_STEPS = 112, 60
 
 def _thumbnails(d: Path, send) -> None:
     """The photo painted small in every preset, one ``thumb-<name>.png`` after another."""
+    from ..engine.run import paint
     from ..export import draw
     from ..image.io import load_image, resize_longer, save_png
-    from ..engine.run import paint
     from ..style.presets import preset_names
 
     photo = resize_longer(load_image(d / "input"), THUMB_SIZE)

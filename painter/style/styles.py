@@ -23,8 +23,8 @@ from typing import Any
 import torch
 
 from ..image.color import parse_hex, pixels
-from .flow import curl_angles, smooth_noise
 from ..materials import Material, material
+from .flow import curl_angles, smooth_noise
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
 __all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
@@ -210,8 +210,8 @@ def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:
     loss), with the painting itself (longer side ``size``) as the style image: the
     colours the photo moves towards and the texture the strokes are pulled to (and,
     with VGG weights, the Gram target)."""
-    from .analyze import preset
     from ..image.io import InputError, load_image, resize_longer
+    from .analyze import preset
 
     try:
         img = load_image(path)
@@ -226,8 +226,8 @@ def style_from_image(path: str | Path, size: int = STYLE_IMAGE_SIZE) -> Style:
 def make_exemplar(style: Style, size: int = 256, seed: int = 0) -> torch.Tensor:
     """Render the preset's exemplar: ``style.exemplar_strokes`` strokes of its brush,
     in its palette, along its flow field, over its background. [3,size,size]."""
-    from ..render import render
     from ..primitives.strokes import StrokeSet, stroke_points
+    from ..render import render
 
     g = torch.Generator().manual_seed(seed)
     pal = torch.tensor(style.palette if style.palette else ((0.5, 0.5, 0.5),), dtype=torch.float32)
