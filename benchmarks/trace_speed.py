@@ -1,0 +1,67 @@
+"""Tracing as a whole process: `painter trace` of a 512 px photo against vtracer.
+
+`painter trace astronaut.png -o out.svg -q` (16 colours, no refine: the defaults) is
+run as its own process several times, and so is vtracer (its Python binding,
+`convert_image_to_svg_py`, colour mode, in a fresh interpreter) on the same photo in
+the same run: the figures are median wall seconds and peak RSS. The SVG is compared
+byte for byte with the one painter wrote before tracing lost torch (issue 26): its
+SHA-256, for this photo and this command in an empty folder, is REFERENCE_SHA256
+(made by commit 1d2aebe and by every commit since, until a change to the picture
+says otherwise in its message).
+
+Bars (issue 26): median wall <= 1.0 s; the SVG identical to the reference. vtracer
+is measured alongside (the issue's comparison: 0.2-0.4 s) when it is installed.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import astronaut, bar, finish, painter_cmd, parse_args, run_benchmark, run_measured, save_png, say
+
+MAX_WALL_S = 1.0
+#: `painter trace astronaut.png -o out.svg -q` at 1d2aebe (skimage's astronaut, 512 px)
+REFERENCE_SHA256 = "d115f69dc25b408745421a0c650d0efc0e459656eeb08bc73b54ca527f8a0edf"
+VTRACER = "import sys, vtracer; vtracer.convert_image_to_svg_py(sys.argv[1], sys.argv[2], colormode='color')"
+
+
+def measure(cmd: list[str], cwd: Path, repeats: int) -> dict:
+    """Median wall seconds and largest peak RSS of ``repeats`` runs of ``cmd`` in
+    ``cwd`` (after one warm-up run)."""
+    walls, rss = [], []
+    for i in range(repeats + 1):
+        r = run_measured(["/usr/bin/env", "-C", str(cwd), *cmd], timeout=300, check=True)
+        if i:
+            walls.append(r["wall_s"])
+            rss.append(r["peak_rss_mb"])
+    return {"median_wall_s": round(statistics.median(walls), 3), "peak_rss_mb": round(max(rss), 1)}
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    repeats = 5
+    figures: dict = {"repeats": repeats}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        save_png(astronaut(512), folder / "astronaut.png")
+        figures["painter"] = m = measure(painter_cmd() + ["trace", "astronaut.png", "-o", "out.svg", "-q"], folder,
+                                         repeats)
+        say(f"painter trace: {m['median_wall_s']:.3f} s, {m['peak_rss_mb']:.0f} MB")
+        digest = hashlib.sha256((folder / "out.svg").read_bytes()).hexdigest()
+        figures["svg_sha256"] = digest
+        if importlib.util.find_spec("vtracer") is not None:
+            figures["vtracer"] = v = measure([sys.executable, "-c", VTRACER, "astronaut.png", "vt.svg"], folder,
+                                             repeats)
+            say(f"vtracer: {v['median_wall_s']:.3f} s, {v['peak_rss_mb']:.0f} MB")
+    same = digest == REFERENCE_SHA256
+    bars = {"wall_s": bar(figures["painter"]["median_wall_s"], MAX_WALL_S, unit=" s"),
+            "svg_identical": {"value": int(same), "limit": 1, "op": ">=", "unit": "", "pass": same}}
+    finish("trace_speed", args.quick, figures, bars)
+
+
+if __name__ == "__main__":
+    run_benchmark("trace_speed", main)
