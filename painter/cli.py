@@ -37,7 +37,16 @@ def _host_names(ctx, param, names: tuple[str, ...]) -> tuple[str, ...]:
     for name in names:
         if not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", name):
             raise click.BadParameter(f"{name!r} is not a host name (a name such as painter.lan, or an address)")
-    return tuple(n.lower().strip("[]") for n in names)
+    return tuple(n.lower().strip("[]").rstrip(".") for n in names)
+
+
+def _token_text(ctx, param, token: str | None) -> str | None:
+    """--token: URL-safe characters only (it travels in a URL and a cookie)."""
+    import re
+
+    if token and not re.fullmatch(r"[A-Za-z0-9._~-]+", token):
+        raise click.BadParameter("use letters, digits and . _ ~ - only (it goes into a URL and a cookie)")
+    return token
 
 
 def _check_outputs(outputs: tuple[str, ...], inputs: tuple[str, ...], formats: tuple[str, ...] | None = None,
@@ -604,8 +613,9 @@ def batch(inputs, out_dir, formats, style, strokes, size, steps, seed, material,
               help="Folder for the jobs and their results. [default: ~/.painter/studio]")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Jobs that paint at once (each in its own process).")
-@click.option("--token", default=None, envvar="PAINTER_STUDIO_TOKEN", metavar="TEXT",
-              help="The token every request must carry (in the printed URL, then a cookie). "
+@click.option("--token", default=None, envvar="PAINTER_STUDIO_TOKEN", metavar="TEXT", callback=_token_text,
+              help="The token every request must carry (in the printed URL, then a cookie); prefer the "
+                   "environment variable, which other users cannot read in the process list. "
                    "[default: a new random one; env PAINTER_STUDIO_TOKEN]")
 @click.option("--no-token", is_flag=True,
               help="Ask for no token: anyone who can reach the address can use the studio.")
@@ -623,7 +633,9 @@ def studio(host, port, no_open, data, workers, token, no_token, allow_hosts) -> 
     from .studio import DEFAULT_DATA, serve
     from .studio.guard import is_loopback, new_token
 
-    if no_token and token:
+    from click.core import ParameterSource
+
+    if no_token and token and click.get_current_context().get_parameter_source("token") != ParameterSource.ENVIRONMENT:
         _fail("--token and --no-token contradict each other: give one")
     if no_token:
         token = None

@@ -1200,6 +1200,7 @@ add("studio --data under a file", "studio --no-open --data {photo}/jobs", error(
 add("studio --host it cannot listen on", "studio --no-open --host 203.0.113.7 --port 8765", error(1, "cannot listen"))
 add("studio: every network with an empty --token", "studio --no-open --host 0.0.0.0 --token ''", error(1, "--no-token"))
 add("studio --token with --no-token", "studio --no-open --token abc --no-token", error(1, "contradict"))
+add("studio --token not URL-safe", "studio --no-open --token 'my secret'", error(2, "letters, digits"))
 add("studio --allow-host not a name", "studio --no-open --allow-host http://x/", error(2, "not a host name"))
 
 

@@ -83,14 +83,37 @@ def part_graph() -> dict[str, set[str]]:
 
 def backwards(graph: dict[str, set[str]]) -> list[str]:
     """The imports that run against the floors, or around a cycle, as lines to read."""
-    wrong = []
-    for part, targets in sorted(graph.items()):
-        for other in sorted(targets):
-            if FLOORS[other] > FLOORS[part]:
-                wrong.append(f"{part} (floor {FLOORS[part]}) imports {other} (floor {FLOORS[other]})")
-            elif FLOORS[other] == FLOORS[part] and part in graph.get(other, ()):
-                wrong.append(f"{part} and {other} import each other")
+    wrong = [f"{part} (floor {FLOORS[part]}) imports {other} (floor {FLOORS[other]})"
+             for part, targets in sorted(graph.items()) for other in sorted(targets) if FLOORS[other] > FLOORS[part]]
+    level = {part: {o for o in targets if FLOORS[o] == FLOORS[part]} for part, targets in graph.items()}
+    cycle = find_cycle(level)
+    if cycle:
+        wrong.append("a cycle: " + " -> ".join(cycle))
     return wrong
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """A cycle in ``graph`` (part -> parts it imports) as its parts, the first one
+    again at the end; [] when there is none (depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
 
 
 def test_every_part_has_a_floor():
@@ -107,7 +130,9 @@ def test_the_check_catches_a_backwards_import():
     graph = part_graph()
     assert backwards({**graph, "image": {"engine"}}) == ["image (floor 0) imports engine (floor 4)"]
     cycle = {**graph, "materials": graph.get("materials", set()) | {"style"}}
-    assert "materials and style import each other" in backwards(cycle)
+    assert "a cycle: materials -> style -> materials" in backwards(cycle)
+    longer = {"style": {"materials"}, "materials": {"export"}, "export": {"style"}}  # three parts of one floor
+    assert backwards(longer) == ["a cycle: export -> style -> materials -> export"]
 
 
 @pytest.mark.parametrize("package", ["engine", "export", "image", "materials", "primitives", "render", "style",

@@ -82,6 +82,13 @@ CASES = [  # (what, method, path, headers with {host} for 127.0.0.1:PORT, body, 
      None, 200, None),
     ("token as a bearer", "GET", "/api/jobs", {"Host": "{host}", "Authorization": f"Bearer {STUDIO_TOKEN}"}, None,
      200, None),
+    ("another local app's odd cookie beside the token", "GET", "/api/jobs",
+     {"Host": "{host}", "Cookie": 'theme={{"a": 1}}; version=1; painter-studio-{port}=' + STUDIO_TOKEN}, None, 200, None),
+    ("a stale cookie does not hide a good header", "GET", "/api/jobs",
+     {"Host": "{host}", "Cookie": "painter-studio-{port}=old", **TOKEN}, None, 200, None),
+    ("a malformed host", "GET", "/api/jobs", {"Host": "[::1", **TOKEN}, None, 403, "host"),
+    ("a malformed origin", "POST", "/api/jobs", {"Host": "{host}", "Origin": "http://[::1", **FORM}, NO_IMAGE, 403,
+     "may not"),
 ]
 
 
@@ -157,3 +164,18 @@ def test_the_printed_url_carries_a_new_token_by_default(tmp_path):
         out = proc.communicate(timeout=30)[0].decode()
     printed = out.split(f"http://127.0.0.1:{port}/?token=")[1].split()[0]
     assert len(printed) >= 32 and printed != STUDIO_TOKEN
+
+
+def test_the_browser_is_given_a_private_page_not_the_token(tmp_path):
+    """The URL with the token goes into a file only its user can read; the browser's
+    command line (which every user of the machine can read) has only that file."""
+    import os
+    import stat
+
+    from painter.studio import _opener
+
+    target = _opener(tmp_path, f"http://127.0.0.1:8765/?token={STUDIO_TOKEN}", 8765)
+    page = tmp_path / "open-8765.html"
+    assert target == page.as_uri() and STUDIO_TOKEN not in target
+    assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
+    assert f'url=http://127.0.0.1:8765/?token={STUDIO_TOKEN}"' in page.read_text()

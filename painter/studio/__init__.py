@@ -63,6 +63,23 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAU
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     announce(f"painter studio: {url} (data in {data}; Ctrl-C stops it)")
-    if open_browser:
-        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    if open_browser:  # the token stays off the browser's command line, which every user of the machine can read
+        target = _opener(Path(data), url, port) if token else url
+        threading.Timer(1.0, lambda: webbrowser.open(target)).start()
     server.run()
+
+
+def _opener(data: Path, url: str, port: int) -> str:
+    """A page in ``data`` that only this user can read (as Jupyter writes one), which
+    sends the browser on to ``url``: its file:// address is what the browser is given."""
+    import html
+    import os
+
+    path = data / f"open-{port}.html"
+    page = (f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={html.escape(url)}">'
+            f'<title>painter studio</title><a href="{html.escape(url)}">painter studio</a>\n')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    os.chmod(path, 0o600)  # an older file keeps its mode through O_CREAT
+    return path.resolve().as_uri()

@@ -25,13 +25,13 @@ styles and images, no referrer, and no caching unless a route says otherwise.
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
 import secrets
 import socket
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 #: names that always mean this machine
@@ -85,8 +85,15 @@ class Security:
                 ipaddress.ip_address(name)
                 return True
             except ValueError:
-                return name in {socket.gethostname().lower(), socket.getfqdn().lower()}
+                return name in _machine_names()
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _machine_names() -> frozenset[str]:
+    """This machine's names, looked up once (a reverse DNS lookup may be slow, and it
+    must not run on the server's event loop at every request)."""
+    return frozenset({socket.gethostname().lower(), socket.getfqdn().lower()})
 
 
 class Guard:
@@ -95,8 +102,13 @@ class Guard:
 
     def __init__(self, app, security: Security):
         self.app, self.security = app, security
+        if security.host in ("0.0.0.0", "::", ""):
+            _machine_names()  # looked up now, at start, not on the first request
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":  # the studio serves none: refused before any check could be missed
+            await receive()
+            return await send({"type": "websocket.close", "code": 1008})
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -125,7 +137,7 @@ class Guard:
     def _refusal(self, scope, headers: dict[str, str]) -> tuple[int, str] | None:
         """(status, message) for a request the studio refuses, else None."""
         host = headers.get("host", "")
-        if not self.security.host_allowed(urlsplit(f"//{host}").hostname or ""):
+        if not self.security.host_allowed(_hostname(host)):
             return 403, (f"this studio does not answer to the host {host[:80]!r}; "
                          "start it with --allow-host NAME to serve that name")
         if scope["method"] in UNSAFE_METHODS:
@@ -134,10 +146,11 @@ class Guard:
                 return 403, f"a request from {source[:80]!r} may not change this studio's jobs"
         token = self.security.token
         if token is not None:
-            given = self._query_token(scope) or _cookie(headers, self.security.cookie) or _bearer(headers)
-            if given is None:
+            given = [t for t in (self._query_token(scope), _cookie(headers, self.security.cookie), _bearer(headers))
+                     if t is not None]  # any of them may be right: a stale bookmark must not hide a good cookie
+            if not given:
                 return 401, "this studio needs its token: open the URL it printed (with ?token=...)"
-            if not hmac.compare_digest(given.encode(), token.encode()):
+            if not any(hmac.compare_digest(t.encode(), token.encode()) for t in given):
                 return 401, "wrong token: open the URL the studio printed (with ?token=...)"
         return None
 
@@ -147,20 +160,30 @@ class Guard:
         return values[-1] if values else None
 
 
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port ("" for junk such as ``[::1``)."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return ""
+
+
 def _netloc(url: str) -> str | None:
     """``host[:port]`` of an Origin or Referer, lower-case (None for "null" and junk).
     The scheme is not compared: behind a TLS proxy the page is https, the studio http."""
-    netloc = urlsplit(url).netloc
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return None
     return netloc.lower() if netloc else None
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header carries no token
-        return None
-    return jar[name].value if name in jar else None
+    """The cookie ``name`` (parsed as browsers send cookies: another local app's odd
+    cookie for the same host must not hide the studio's)."""
+    from starlette.requests import cookie_parser
+
+    return cookie_parser(headers.get("cookie", "")).get(name)
 
 
 def _bearer(headers: dict[str, str]) -> str | None:

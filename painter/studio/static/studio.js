@@ -1,6 +1,9 @@
 // painter studio: the page, on the studio's own HTTP API (see painter/studio/__init__.py).
 "use strict";
 const $ = (id) => document.getElementById(id);
+// the token came in the URL the studio opened; the cookie it set carries it from now on:
+// take it out of the address bar (and so of the history and of bookmarks)
+if (new URLSearchParams(location.search).has("token")) history.replaceState(null, "", location.pathname);
 const state = { photo: null, painting: null, style: "none", mode: "paint", job: null, source: null, thumbs: null };
 
 async function api(path, options) {
