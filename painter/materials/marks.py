@@ -86,21 +86,12 @@ def streaks(finish: Finish, mat: Material, visible: torch.Tensor, spacing: float
     little apart (the ragged ends of a brush's bristles). Drawn right after their
     stroke, lighter ones first, so later strokes cover them."""
     paint = finish.paint
-    n, k = len(paint), MAX_BRISTLES
     shift = min(1.0, STREAK_SHIFT * mat.strength)
-    if n == 0 or shift <= 0:
+    if len(paint) == 0 or shift <= 0:
         return finish
-    half = paint.widths.mean(1) / 2
-    count = (2 * half * 0.85 / spacing).round().clamp(2, k).long()
-    j = torch.arange(k).float()
-    across = -0.8 + 1.6 * (j + 0.5 + (torch.rand(n, k, generator=gen) * 2 - 1) * 0.3) / count[:, None]
-    t0 = torch.rand(n, k, generator=gen) * 0.25
-    t1 = 1.0 - torch.rand(n, k, generator=gen) * 0.3
-    darker = torch.rand(n, k, generator=gen) < 0.5
-    keep = (j[None] < count[:, None]) & visible[:, None]
-    pts = to_cubic(to_quadratic(lines_along(paint.points, paint.widths, across, t0, t1)).round())[keep]
-    owner = torch.arange(n)[:, None].expand(-1, k)[keep]
-    dark = darker[keep]
+    pts, owner, keep, half, count = _bristle_lines(paint, visible, spacing, gen, reach=0.8, jitter=0.3,
+                                                   start=0.25, end=0.3)
+    dark = (torch.rand(len(paint), MAX_BRISTLES, generator=gen) < 0.5)[keep]
     base = paint.colors[owner]
     colors = torch.where(dark[:, None], base * (1 - shift), base + (1 - base) * shift)
     colors = (colors * 255).round() / 255  # as written into the SVG
@@ -108,6 +99,29 @@ def streaks(finish: Finish, mat: Material, visible: torch.Tensor, spacing: float
     lines = StrokeSet(pts, torch.stack([w, w], 1), colors, torch.full((len(w),), STREAK_OPACITY), paint.layer[owner],
                       paint.canvas, paint.background)
     return _with_marks(finish, lines, owner, dark)
+
+
+def _bristle_lines(paint: StrokeSet, shown: torch.Tensor, spacing: float, gen: torch.Generator, *, reach: float,
+                   jitter: float, start: float, end: float):
+    """Lines along the ``shown`` strokes, as a loaded brush's bristles leave them: about
+    one per ``spacing`` px of a stroke's width (2 to :data:`MAX_BRISTLES`), spread
+    evenly over ``reach`` of its half-width either side with ``jitter`` (a share of
+    their spacing), starting up to ``start`` and ending up to ``end`` (shares of the
+    stroke) from its ends. Returns the lines [L,4,2] as written (quadratics in whole
+    pixels: the finish's blur hides finer places), the stroke each belongs to [L],
+    which of the [N,MAX_BRISTLES] slots they fill, and each stroke's half-width and
+    line count [N]."""
+    n, k = len(paint), MAX_BRISTLES
+    half = paint.widths.mean(1) / 2  # [N] px
+    count = (2 * half * 0.85 / spacing).round().clamp(2, k).long()  # [N]
+    j = torch.arange(k).float()
+    across = -reach + 2 * reach * (j + 0.5 + (torch.rand(n, k, generator=gen) * 2 - 1) * jitter) / count[:, None]
+    t0 = torch.rand(n, k, generator=gen) * start
+    t1 = 1.0 - torch.rand(n, k, generator=gen) * end
+    keep = (j[None] < count[:, None]) & shown[:, None]
+    pts = to_cubic(to_quadratic(lines_along(paint.points, paint.widths, across, t0, t1)).round())[keep]
+    owner = torch.arange(n)[:, None].expand(-1, k)[keep]
+    return pts, owner, keep, half, count
 
 
 def _with_marks(finish: Finish, lines: StrokeSet, owner: torch.Tensor, second: torch.Tensor | None = None) -> Finish:
@@ -130,19 +144,8 @@ def _ridges(paint: StrokeSet, shown: torch.Tensor, spacing: float,
     about one per ``spacing`` px of the stroke's width (2 to :data:`MAX_BRISTLES`),
     spread across it with jitter, starting and ending a little apart; and [L] the
     stroke each belongs to."""
-    n, k = len(paint), MAX_BRISTLES
-    half = paint.widths.mean(1) / 2  # [N] px
-    count = (2 * half * 0.85 / spacing).round().clamp(2, k).long()  # [N]
-    j = torch.arange(k).float()
-    jitter = (torch.rand(n, k, generator=gen) * 2 - 1) * 0.35
-    across = -0.85 + 1.7 * (j + 0.5 + jitter) / count[:, None]
-    t0 = torch.rand(n, k, generator=gen) * 0.2
-    t1 = 1.0 - torch.rand(n, k, generator=gen) * 0.35
-    keep = (j[None] < count[:, None]) & shown[:, None]
-    pts = lines_along(paint.points, paint.widths, across, t0, t1)[keep]  # [L,4,2]
-    owner = torch.arange(n)[:, None].expand(-1, k)[keep]
-    # written as quadratics in whole pixels (the relief's blur hides finer places): drawn as written
-    pts = to_cubic(to_quadratic(pts).round())
+    pts, owner, _, half, count = _bristle_lines(paint, shown, spacing, gen, reach=0.85, jitter=0.35, start=0.2,
+                                                end=0.35)
     w = ((0.85 * half / count)[owner] * 10).round().clamp_min(1) / 10
     lines = StrokeSet(pts, torch.stack([w, w], 1), torch.ones(len(pts), 3), torch.full((len(pts),), RIDGE_OPACITY),
                       paint.layer[owner], paint.canvas, paint.background)
