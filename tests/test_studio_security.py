@@ -125,6 +125,20 @@ def test_the_opened_url_sets_a_cookie_the_page_then_uses(studio):
     assert head["cache-control"] == "no-store"
 
 
+def test_a_person_without_the_token_is_asked_for_it(studio):
+    """A browser that opens the page without the token (a bookmark, after a restart)
+    gets a page with a form that asks for it; the form's answer opens the studio."""
+    host = f"127.0.0.1:{studio}"
+    status, head, page = ask(studio, "GET", "/", {"Host": host, "Accept": "text/html,*/*"})
+    assert status == 401 and head["content-type"].startswith("text/html")
+    assert b'<form method="get" action="/">' in page and b'name="token"' in page
+    assert STUDIO_TOKEN.encode() not in page
+    assert ask(studio, "GET", f"/?token={STUDIO_TOKEN}", {"Host": host, "Accept": "text/html"})[0] == 200
+    # the API still answers JSON, whatever it accepts
+    status, head, _ = ask(studio, "GET", "/api/jobs", {"Host": host, "Accept": "text/html"})
+    assert status == 401 and head["content-type"].startswith("application/json")
+
+
 def _studio_exits(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "painter", "studio", "--no-open", "--port", str(free_port()),
                            *args], capture_output=True, text=True, timeout=60)

@@ -115,7 +115,10 @@ class Guard:
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             status, message = refusal
-            return await _json(send, status, message)
+            if status == 401 and scope["method"] == "GET" and scope["path"] == "/" and \
+                    "text/html" in headers.get("accept", ""):  # a person at the page: ask for the token
+                return await _reply(send, status, "text/html; charset=utf-8", TOKEN_PAGE.encode())
+            return await _reply(send, status, "application/json", json.dumps({"error": message}).encode())
         set_cookie = self._query_token(scope) is not None and self.security.token is not None
 
         async def send_with_headers(message):
@@ -191,13 +194,23 @@ def _bearer(headers: dict[str, str]) -> str | None:
     return value.strip() if kind.lower() in ("token", "bearer") and value.strip() else None
 
 
-async def _json(send, status: int, message: str) -> None:
-    body = json.dumps({"error": message}).encode()
+async def _reply(send, status: int, kind: str, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode()),
                             (b"cache-control", b"no-store"), *HEADERS,
                             (b"content-security-policy", CSP.encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+#: what a browser opening the page without the token is shown (a bookmark, after the
+#: browser was restarted: the token's cookie lasts the browser's session)
+TOKEN_PAGE = """<!doctype html><meta charset="utf-8"><title>painter studio: token</title>
+<h1>painter studio</h1>
+<p>This studio asks for its token. Open the URL that <code>painter studio</code> printed,
+or paste the token here:</p>
+<form method="get" action="/"><input name="token" autocomplete="off" autofocus>
+<button>Open the studio</button></form>
+"""
 
 
 __all__ = ["CSP", "Guard", "Security", "is_loopback", "new_token"]
