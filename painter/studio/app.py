@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from ..image.io import ImageTooLarge, InputError, atomic_write_bytes, open_image
 from ..materials import NAMES as MATERIALS
 from ..style.presets import closest_hint, describe_presets, preset_names
-from .guard import CSP, HEADERS, Guard, Security
+from .guard import HEADERS, Guard, Security
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
 
 #: the largest upload (bytes, the whole request) and image (pixels, from its header)
@@ -332,7 +332,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     # Starlette answers this outside the middleware: the guard's headers are added here
-    headers = {k.decode(): v.decode() for k, v in HEADERS} | {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
+    headers = {k.decode(): v.decode() for k, v in HEADERS}
     return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500, headers=headers)
 
 

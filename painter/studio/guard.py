@@ -41,8 +41,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: the page may use what the studio serves and nothing else
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: what every response carries, unless a route sets its own (an SVG's CSP, a result's caching)
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-           (b"x-frame-options", b"DENY")]
+           (b"x-frame-options", b"DENY"), (b"content-security-policy", CSP.encode()), (b"cache-control", b"no-store")]
 
 
 def new_token() -> str:
@@ -125,10 +126,6 @@ class Guard:
             if message["type"] == "http.response.start":
                 given = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in given]
-                if b"content-security-policy" not in given:
-                    extra.append((b"content-security-policy", CSP.encode()))
-                if b"cache-control" not in given:
-                    extra.append((b"cache-control", b"no-store"))
                 if set_cookie:
                     extra.append((b"set-cookie", (f"{self.security.cookie}={self.security.token}; Path=/; "
                                                   "HttpOnly; SameSite=Strict").encode()))
@@ -197,8 +194,7 @@ def _bearer(headers: dict[str, str]) -> str | None:
 async def _reply(send, status: int, kind: str, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store"), *HEADERS,
-                            (b"content-security-policy", CSP.encode())]})
+                            *HEADERS]})
     await send({"type": "http.response.body", "body": body})
 
 

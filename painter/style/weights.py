@@ -74,20 +74,19 @@ def find_weights(weights: str | os.PathLike | None = None) -> tuple[Path, str] |
 def hub_weights_path() -> Path:
     """Where torchvision keeps the VGG19 weights, and where ``painter weights fetch``
     puts them: the torch hub cache."""
-    import torch
-
-    name = os.path.basename(urlparse(WEIGHTS_URL).path)
-    return Path(torch.hub.get_dir()) / "checkpoints" / name
+    return weights_destination(WEIGHTS_URL)
 
 
 def weights_destination(url: str = WEIGHTS_URL) -> Path:
     """Where ``fetch_weights(url)`` puts its file: the torch hub cache's checkpoints
-    folder, under the URL's own file name (``hub_weights_path()`` for ``WEIGHTS_URL``).
+    folder, under the URL's own file name (:func:`hub_weights_path` for ``WEIGHTS_URL``).
     Raises ``FetchError`` for a URL that names no file."""
+    import torch
+
     name = os.path.basename(unquote(urlparse(url).path))
     if not name:
         raise FetchError(f"{url}: the URL names no file")
-    return hub_weights_path().parent / name
+    return Path(torch.hub.get_dir()) / "checkpoints" / name
 
 
 def _hash_prefix(name: str) -> str:
