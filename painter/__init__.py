@@ -40,7 +40,8 @@ _API = {
 __all__ = ["PaintResult", "PathSet", "StrokeSet", "Style", "export", "list_styles", "load_image", "load_style", "paint",
            "render", "save_png", "trace"]  # the names of _API, written out for tools that read them statically
 
-_face, __dir__ = lazy_face(__name__, {k: v for k, v in _API.items() if k != "export"})
+_face, __dir__ = lazy_face(__name__, {k: v for k, v in _API.items() if k != "export"},
+                           also=("__version__", "export", "MOVED"))
 
 
 def __getattr__(name: str) -> Any:
@@ -50,9 +51,9 @@ def __getattr__(name: str) -> Any:
 
 
 class _Package(types.ModuleType):
-    """Keeps ``painter.engine.run``, ``painter.render`` and ``painter.trace`` the functions
+    """Keeps ``painter.paint``, ``painter.render`` and ``painter.trace`` the functions
     of the API: importing a module of the same name (``painter.render``, or an old
-    path such as ``painter.engine.run``) sets the package attribute to the module, as it
+    path such as ``painter.paint``) sets the package attribute to the module, as it
     did in the eager days, when ``from .paint import paint`` then bound the function
     over it."""
 

@@ -11,9 +11,11 @@ import importlib
 from typing import Any, Callable
 
 
-def lazy_face(package: str, api: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_face(package: str, api: dict[str, str], also: tuple[str, ...] = ()
+              ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package`` whose public names are ``api``:
-    name -> module relative to the package (``".styles"``)."""
+    name -> module relative to the package (``".styles"``); ``dir()`` lists them and
+    the names in ``also``, not the face's own imports."""
     namespace = importlib.import_module(package).__dict__
 
     def __getattr__(name: str) -> Any:
@@ -24,6 +26,6 @@ def lazy_face(package: str, api: dict[str, str]) -> tuple[Callable[[str], Any], 
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*api, *(k for k in namespace if not k.startswith("_"))})
+        return sorted({*api, *also})
 
     return __getattr__, __dir__
