@@ -52,11 +52,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAU
     import uvicorn
 
     from .app import create_app
-    from .guard import Security
+    from .guard import WILDCARD_HOSTS, Security
 
     security = Security(host=host, port=port, token=token, allow_hosts=tuple(h.lower() for h in allow_hosts))
     app = create_app(Path(data), workers=workers, security=security)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    shown = "127.0.0.1" if host in WILDCARD_HOSTS else f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={quote(token)}" if token else "")
     # open event streams (a page left open) must not hold up Ctrl-C: 3 s, then they are closed
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",

@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 #: names that always mean this machine
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+#: addresses that mean "listen on every address"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 #: methods that change something (the Origin check)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: the page may use what the studio serves and nothing else
@@ -81,7 +83,7 @@ class Security:
         name = name.lower().strip("[]").rstrip(".")
         if name in LOOPBACK_NAMES or name == self.host.lower().strip("[]") or name in self.allow_hosts:
             return True
-        if self.host in ("0.0.0.0", "::", ""):  # every address: its numbers and the machine's names
+        if self.host in WILDCARD_HOSTS:  # every address: its numbers and the machine's names
             try:
                 ipaddress.ip_address(name)
                 return True
@@ -103,7 +105,7 @@ class Guard:
 
     def __init__(self, app, security: Security):
         self.app, self.security = app, security
-        if security.host in ("0.0.0.0", "::", ""):
+        if security.host in WILDCARD_HOSTS:
             _machine_names()  # looked up now, at start, not on the first request
 
     async def __call__(self, scope, receive, send):
