@@ -153,11 +153,35 @@ def offline(monkeypatch, tmp_path):
 
     monkeypatch.setattr(torch.hub, "urlopen", no_network)
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    empty_hub_cache(monkeypatch, tmp_path / "torch_home")
+    return calls
+
+
+def empty_hub_cache(monkeypatch, torch_home: Path) -> Path:
+    """No weights named (``PAINTER_VGG_WEIGHTS`` unset) and the torch hub cache in
+    ``torch_home``; returns its checkpoints folder."""
     monkeypatch.delenv("PAINTER_VGG_WEIGHTS", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))
     monkeypatch.setattr(torch.hub, "_hub_dir", None)  # a set_dir() elsewhere would win over TORCH_HOME
-    return calls
+    return torch_home / "hub" / "checkpoints"
+
+
+def run_main(capsys, argv) -> tuple[int | None, str, str, Exception | None]:
+    """``painter ARGV`` in this process: its exit status (None when it raised), stdout,
+    stderr, and the exception it raised (only ``--debug`` lets one through)."""
+    from painter.cli import main
+
+    capsys.readouterr()
+    code, exc = 0, None
+    try:
+        main([str(a) for a in argv])
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except Exception as e:  # noqa: BLE001 - handed back to the caller
+        code, exc = None, e
+    out, err = capsys.readouterr()
+    return code, out, err, exc
 
 
 @pytest.fixture(autouse=True)

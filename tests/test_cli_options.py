@@ -45,7 +45,7 @@ from painter.cli import cli as click_group
 from painter.cli import main
 from painter.style.presets import describe_presets, preset_names, read_preset
 
-from .conftest import four_colours, photo, psnr_np, resvg_render
+from .conftest import empty_hub_cache, four_colours, photo, psnr_np, resvg_render, run_main
 
 W, H = 48, 32  # the photo: landscape, so that sizes show which side is which
 PARTIAL = "painting without the neural style loss"  # the note when no VGG weights are found
@@ -78,16 +78,8 @@ def _cwd(path: Path):
 
 
 def _invoke(capsys, argv: list[str], cwd: Path) -> Result:
-    capsys.readouterr()
-    code, exc = 0, None
     with _cwd(cwd):
-        try:
-            main(argv)
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        except Exception as e:  # noqa: BLE001 - only --debug lets one through
-            code, exc = None, e
-    out, err = capsys.readouterr()
+        code, out, err, exc = run_main(capsys, argv)
     return Result(code, out, err, cwd, exc)
 
 
@@ -201,10 +193,7 @@ def offline(monkeypatch, tmp_path_factory):
         raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
 
     monkeypatch.setattr(torch.hub, "urlopen", no_network)
-    monkeypatch.delenv("PAINTER_VGG_WEIGHTS", raising=False)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path_factory.getbasetemp() / "torch_home"))
-    monkeypatch.setattr(torch.hub, "_hub_dir", None)
+    empty_hub_cache(monkeypatch, tmp_path_factory.getbasetemp() / "torch_home")
 
 
 class T:

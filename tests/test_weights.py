@@ -16,34 +16,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import torch
 
-from painter.style import weights as W
-from painter.cli import main
 from painter.engine.losses import NO_WEIGHTS_NOTE
+from painter.style import weights as W
 
-from .conftest import free_port
+from .conftest import empty_hub_cache, free_port, run_main
 
 
 @pytest.fixture(autouse=True)
 def no_weights(monkeypatch, tmp_path) -> Path:
     """An empty torch hub cache and no weights named; returns the checkpoints folder."""
-    monkeypatch.delenv(W.ENV_VAR, raising=False)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
-    monkeypatch.setattr(torch.hub, "_hub_dir", None)  # a set_dir() elsewhere would win over TORCH_HOME
-    return tmp_path / "torch_home" / "hub" / "checkpoints"
+    return empty_hub_cache(monkeypatch, tmp_path / "torch_home")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """``painter ARGV`` in this process: (exit status, stdout, stderr)."""
-    capsys.readouterr()
-    try:
-        main([str(a) for a in argv])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    out, err = capsys.readouterr()
+    """``painter ARGV`` in this process: (exit status, stdout, stderr); an exception
+    the command line lets through fails the test."""
+    code, out, err, exc = run_main(capsys, argv)
+    if exc is not None:
+        raise exc
     return code, out, err
 
 
