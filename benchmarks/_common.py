@@ -201,6 +201,24 @@ def run_measured(cmd: list[str], timeout: float = 1800, check: bool = False) -> 
     return {"wall_s": float(wall), "peak_rss_mb": int(kb) / 1024, "exit": int(code), "stderr": r.stderr}
 
 
+def measure_runs(cmd: list[str], repeats: int, timeout: float = 300, check: bool = False) -> dict:
+    """``cmd`` run ``repeats`` times as its own process (:func:`run_measured`), after
+    one warm-up run (page cache, .pyc files): the median wall seconds, the largest
+    peak RSS (MB), the exit statuses and the last stderr; with ``check``, a failed
+    run raises."""
+    walls, rss, codes, err = [], [], set(), ""
+    for i in range(repeats + 1):
+        r = run_measured(cmd, timeout=timeout, check=check)
+        err = r["stderr"]
+        if i == 0:
+            continue
+        walls.append(r["wall_s"])
+        rss.append(r["peak_rss_mb"])
+        codes.add(r["exit"])
+    return {"median_wall_s": round(statistics.median(walls), 4), "peak_rss_mb": round(max(rss), 1),
+            "exit": sorted(codes), "stderr": err.strip()}
+
+
 def machine() -> dict:
     """What ran the benchmark. Timings on a small shared machine are only as good as its
     idleness: a busy neighbour (see loadavg_1m) can slow torch's threads several-fold."""

@@ -13,29 +13,13 @@ the usage error exits 2 with one line on stderr.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 
-from _common import bar, finish, painter_cmd, parse_args, run_benchmark, run_measured, say
+from _common import bar, finish, measure_runs, painter_cmd, parse_args, run_benchmark, say
 
 COMMANDS = {"help": ["--help"], "paint_help": ["paint", "--help"], "styles": ["styles"], "version": ["--version"],
             "usage_error": ["paint", "photo.jpg", "--no-such-option"]}
 MAX_RSS_MB, MAX_WALL_S = 150.0, 0.6
-
-
-def measure(cmd: list[str], repeats: int) -> dict:
-    """Median wall time and largest peak RSS of ``repeats`` runs (after one warm-up)."""
-    walls, rss, codes, err = [], [], set(), ""
-    for i in range(repeats + 1):
-        r = run_measured(cmd, timeout=120)
-        err = r["stderr"]
-        if i == 0:
-            continue  # warm-up: page cache, .pyc files
-        walls.append(r["wall_s"])
-        rss.append(r["peak_rss_mb"])
-        codes.add(r["exit"])
-    return {"median_wall_s": round(statistics.median(walls), 4), "peak_rss_mb": round(max(rss), 1),
-            "exit": sorted(codes), "stderr": err.strip()}
 
 
 def main() -> None:
@@ -45,11 +29,11 @@ def main() -> None:
     figures: dict = {"repeats": repeats, "load_before": os.getloadavg()[0]}
     refs = {"python_bare": [py, "-c", "pass"], "python_import_torch": [py, "-c", "import torch"]}
     for name, cmd in refs.items():
-        figures[name] = m = measure(cmd, repeats)
+        figures[name] = m = measure_runs(cmd, repeats, timeout=120)
         say(f"reference {name}: {m['median_wall_s']:.3f} s, {m['peak_rss_mb']:.0f} MB")
     bars = {}
     for name, argv in COMMANDS.items():
-        figures[name] = m = measure(painter_cmd() + argv, repeats)
+        figures[name] = m = measure_runs(painter_cmd() + argv, repeats, timeout=120)
         say(f"painter {' '.join(argv)}: {m['median_wall_s']:.3f} s, {m['peak_rss_mb']:.0f} MB, exit {m['exit']}")
         if name == "usage_error":
             lines = m["stderr"].splitlines()

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import astronaut, bar, finish, painter_cmd, parse_args, run_benchmark, run_measured, save_png, say
+from _common import astronaut, bar, finish, measure_runs, painter_cmd, parse_args, run_benchmark, save_png, say
 
 MAX_WALL_S = 1.0
 #: `painter trace astronaut.png -o out.svg -q` at 1d2aebe (skimage's astronaut, 512 px)
@@ -29,16 +28,9 @@ REFERENCE_SHA256 = "d115f69dc25b408745421a0c650d0efc0e459656eeb08bc73b54ca527f8a
 VTRACER = "import sys, vtracer; vtracer.convert_image_to_svg_py(sys.argv[1], sys.argv[2], colormode='color')"
 
 
-def measure(cmd: list[str], cwd: Path, repeats: int) -> dict:
-    """Median wall seconds and largest peak RSS of ``repeats`` runs of ``cmd`` in
-    ``cwd`` (after one warm-up run)."""
-    walls, rss = [], []
-    for i in range(repeats + 1):
-        r = run_measured(["/usr/bin/env", "-C", str(cwd), *cmd], timeout=300, check=True)
-        if i:
-            walls.append(r["wall_s"])
-            rss.append(r["peak_rss_mb"])
-    return {"median_wall_s": round(statistics.median(walls), 3), "peak_rss_mb": round(max(rss), 1)}
+def in_folder(folder: Path, cmd: list[str]) -> list[str]:
+    """``cmd`` run in ``folder`` (the recorded output paths stay relative)."""
+    return ["/usr/bin/env", "-C", str(folder), *cmd]
 
 
 def main() -> None:
@@ -48,14 +40,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         save_png(astronaut(512), folder / "astronaut.png")
-        figures["painter"] = m = measure(painter_cmd() + ["trace", "astronaut.png", "-o", "out.svg", "-q"], folder,
-                                         repeats)
+        figures["painter"] = m = measure_runs(
+            in_folder(folder, painter_cmd() + ["trace", "astronaut.png", "-o", "out.svg", "-q"]), repeats, check=True)
         say(f"painter trace: {m['median_wall_s']:.3f} s, {m['peak_rss_mb']:.0f} MB")
         digest = hashlib.sha256((folder / "out.svg").read_bytes()).hexdigest()
         figures["svg_sha256"] = digest
         if importlib.util.find_spec("vtracer") is not None:
-            figures["vtracer"] = v = measure([sys.executable, "-c", VTRACER, "astronaut.png", "vt.svg"], folder,
-                                             repeats)
+            figures["vtracer"] = v = measure_runs(
+                in_folder(folder, [sys.executable, "-c", VTRACER, "astronaut.png", "vt.svg"]), repeats, check=True)
             say(f"vtracer: {v['median_wall_s']:.3f} s, {v['peak_rss_mb']:.0f} MB")
     same = digest == REFERENCE_SHA256
     bars = {"wall_s": bar(figures["painter"]["median_wall_s"], MAX_WALL_S, unit=" s"),
