@@ -1,6 +1,7 @@
 """Images in, files out.
 
-``load_image`` reads any image Pillow knows into a float tensor [3,H,W] in [0,1]:
+``load_image`` reads any image Pillow knows into a float tensor [3,H,W] in [0,1]
+(``load_array``: the same picture as a numpy array [H,W,3], without torch):
 EXIF orientation applied, every mode (L, LA, P, RGBA, CMYK, I;16 ...) converted to
 RGB, transparency composited over a background colour, first frame of animations,
 and decompression bombs refused before decoding. Every writer goes through
@@ -14,10 +15,13 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps
+
+if TYPE_CHECKING:
+    import torch
 
 #: largest image accepted, in pixels (checked from the header, before decoding)
 MAX_PIXELS = 100_000_000
@@ -42,6 +46,17 @@ def load_image(
     ``size``: if given, resize so that the longer side is ``size`` pixels (area
     filter when shrinking, bicubic when enlarging).
     """
+    import torch
+
+    img = torch.from_numpy(load_array(path, background)).permute(2, 0, 1).contiguous()
+    if size is not None:
+        img = resize_longer(img, size)
+    return img.to(device)
+
+
+def load_array(path: str | Path, background: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:
+    """Read an image file as a numpy array [H,W,3] float32 in [0,1] (as
+    :func:`load_image`, without torch); an InputError when it cannot be read."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
@@ -49,11 +64,7 @@ def load_image(
         raise InputError(f"{p}: is a directory, not an image")
     if p.stat().st_size == 0:
         raise InputError(f"{p}: empty file")
-    arr = _to_rgb(ImageOps.exif_transpose(open_image(p, str(p))), background)
-    img = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
-    if size is not None:
-        img = resize_longer(img, size)
-    return img.to(device)
+    return _to_rgb(ImageOps.exif_transpose(open_image(p, str(p))), background)
 
 
 def open_image(src, what: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -105,6 +116,8 @@ def _to_rgb(im: Image.Image, background: tuple[float, float, float]) -> np.ndarr
 
 def resize_longer(img: torch.Tensor, size: int) -> torch.Tensor:
     """Resize [3,H,W] so that the longer side is ``size`` (aspect kept)."""
+    import torch
+
     _, h, w = img.shape
     s = size / max(h, w)
     nh, nw = max(1, round(h * s)), max(1, round(w * s))
@@ -116,13 +129,29 @@ def resize_longer(img: torch.Tensor, size: int) -> torch.Tensor:
     return out.clamp(0, 1)
 
 
+def resize_array(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize [H,W,3] so that the longer side is ``size`` (aspect kept), without
+    torch: OpenCV's area filter when shrinking, bicubic when enlarging (close to
+    :func:`resize_longer`, not equal to it)."""
+    import cv2
+
+    h, w = img.shape[:2]
+    s = size / max(h, w)
+    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    if (nh, nw) == (h, w):
+        return img
+    out = cv2.resize(np.ascontiguousarray(img), (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    return out.clip(0, 1)
+
+
 def fit_background(background, height: int, width: int):
     """A background for a ``height`` x ``width`` picture: colours pass through, a
     [3,h,w] image is resized to exactly that size."""
-    if isinstance(background, torch.Tensor) and background.dim() == 3:
-        if background.shape[1:] != (height, width):
-            background = torch.nn.functional.interpolate(background[None], size=(height, width), mode="bilinear",
-                                                         align_corners=False, antialias=True)[0].clamp(0, 1)
+    if getattr(background, "ndim", 0) == 3 and tuple(background.shape[1:]) != (height, width):
+        from torch.nn.functional import interpolate
+
+        background = interpolate(background[None], size=(height, width), mode="bilinear", align_corners=False,
+                                 antialias=True)[0].clamp(0, 1)
     return background
 
 

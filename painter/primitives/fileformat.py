@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def f32(v: float) -> float:
@@ -22,7 +24,7 @@ def f32(v: float) -> float:
 
 def f32_rows(t: torch.Tensor) -> list[list[float]]:
     """[N, ...] tensor -> N lists of its values (flattened per row) as :func:`f32` floats."""
-    a = t.detach().cpu().to(torch.float32).numpy()
+    a = t.detach().cpu().float().numpy()
     return [[f32(v) for v in row] for row in a.reshape(len(a), int(np.prod(a.shape[1:])))]  # N = 0 too
 
 
@@ -73,6 +75,8 @@ def to_json(doc: dict[str, Any]) -> str:
 def rows_tensor(rows: list, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """[len(rows), *shape] tensor of nested JSON lists, one row per primitive;
     ValueError for any other nesting (no row may borrow another's numbers)."""
+    import torch
+
     t = torch.tensor(rows, dtype=dtype)
     if rows and tuple(t.shape[1:]) != shape:
         raise ValueError(f"expected items of shape {list(shape)}, got {list(t.shape[1:])}")

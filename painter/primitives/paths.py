@@ -62,14 +62,13 @@ from typing import Any, Sequence
 
 import torch
 
+from .canvas import EVENODD, FILL_RULES, NONZERO
 from .fileformat import check_canvas_background, check_header, f32_rows, read_document, rows_tensor
 from .tensorset import TensorSet
 
 FORMAT = "painter.paths"
 VERSION = 1
 WHAT = "painter path file"
-FILL_RULES = ("nonzero", "evenodd")
-NONZERO, EVENODD = 0, 1
 #: largest gap (canvas units, max-norm) between a curve's end and the next curve's start
 CLOSE_TOL = 1e-5
 MAX_CURVES = 2_000_000

@@ -10,19 +10,9 @@ over segments is the stroke. The SVG exporter writes exactly these shapes.
 """
 from __future__ import annotations
 
-
 import torch
 
-#: chord tolerance of the Bézier flattening, in pixels
-FLATTEN_TOLERANCE = 0.1
-MAX_SEGMENTS = 32
-
-
-def canvas_transform(canvas: tuple[float, float], height: int, width: int) -> tuple[float, float, float]:
-    """Scale and offset that map canvas units to pixels (uniform scale, centred)."""
-    cw, ch = canvas
-    s = min(width / cw, height / ch)
-    return s, (width - cw * s) / 2.0, (height - ch * s) / 2.0
+from ..primitives.canvas import FLATTEN_TOLERANCE, MAX_SEGMENTS, canvas_transform
 
 
 def to_pixels(points: torch.Tensor, canvas: tuple[float, float], height: int, width: int) -> tuple[torch.Tensor, float]:
