@@ -29,57 +29,24 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import svgwrite
 import torch
 
-from ..image.io import atomic_write_bytes, fit_background, to_uint8
+from ..image.io import atomic_write_bytes
 from ..materials import build, resolve
 from ..materials.bristles import to_quadratic
-from ..primitives.paths import FILL_RULES, PathSet
+from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
-from ..render.geometry import stroke_segments, to_pixels
+from ..render.geometry import stroke_segments
+from .svgdoc import drawing, export_size, hex_color, hex_colors, inkscape_layer, num, opacity_text, paths_svg
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
 TAPER_EPS = 1e-3
 
 
-def _num(v: float) -> str:
-    s = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def _nums(values: list[float]) -> list[str]:
-    """:func:`_num` of many values at once, vectorized (traced art has hundreds of
-    thousands): hundredths rounded half to even, trailing zeros dropped, no "-0"."""
-    a = np.rint(np.asarray(values, dtype=np.float64) * 100.0).astype(np.int64)
-    whole, frac = np.divmod(np.abs(a), 100)
-    out = list(map("".join, zip(map(str, whole.tolist()), _FRACTIONS[frac].tolist())))
-    for i in np.flatnonzero(a < 0).tolist():  # few: the canvas is at positive coordinates
-        out[i] = "-" + out[i]
-    return out
-
-
-#: ".5" for 50 hundredths, ".05" for 5, "" for 0
-_FRACTIONS = np.array([f".{i:02d}".rstrip("0").rstrip(".") for i in range(100)], dtype=object)
-
-
-def _hex(rgb) -> str:
-    return "#" + "".join(f"{min(255, max(0, int(round(float(c) * 255)))):02x}" for c in rgb)
-
-
-def _hexes(colors: torch.Tensor) -> list[str]:
-    """:func:`_hex` of each row of ``colors`` [N,3]."""
-    return [_hex(c) for c in colors.tolist()]
-
-
-def _opacity(op: float) -> str:
-    return _num(op) if op >= 0.01 else f"{op:.4f}"
-
-
 def _points(pts) -> str:
     """``x y`` pairs separated by spaces."""
-    return " ".join(f"{_num(x)} {_num(y)}" for x, y in pts)
+    return " ".join(f"{num(x)} {num(y)}" for x, y in pts)
 
 
 def _piece(ax, ay, bx, by, ra, rb) -> str:
@@ -90,99 +57,17 @@ def _piece(ax, ay, bx, by, ra, rb) -> str:
         r = ra
         if r <= 0:
             return ""
-        return f"M{_num(ax + r)} {_num(ay)}A{_num(r)} {_num(r)} 0 1 0 {_num(ax - r)} {_num(ay)}A{_num(r)} {_num(r)} 0 1 0 {_num(ax + r)} {_num(ay)}Z"
+        return f"M{num(ax + r)} {num(ay)}A{num(r)} {num(r)} 0 1 0 {num(ax - r)} {num(ay)}A{num(r)} {num(r)} 0 1 0 {num(ax + r)} {num(ay)}Z"
     nx, ny = -dy / ln, dx / ln
     p1 = (ax + ra * nx, ay + ra * ny)
     p2 = (bx + rb * nx, by + rb * ny)
     p3 = (bx - rb * nx, by - rb * ny)
     p4 = (ax - ra * nx, ay - ra * ny)
     return (
-        f"M{_num(p1[0])} {_num(p1[1])}L{_num(p2[0])} {_num(p2[1])}"
-        f"A{_num(rb)} {_num(rb)} 0 0 0 {_num(p3[0])} {_num(p3[1])}"
-        f"L{_num(p4[0])} {_num(p4[1])}A{_num(ra)} {_num(ra)} 0 0 0 {_num(p1[0])} {_num(p1[1])}Z"
+        f"M{num(p1[0])} {num(p1[1])}L{num(p2[0])} {num(p2[1])}"
+        f"A{num(rb)} {num(rb)} 0 0 0 {num(p3[0])} {num(p3[1])}"
+        f"L{num(p4[0])} {num(p4[1])}A{num(ra)} {num(ra)} 0 0 0 {num(p1[0])} {num(p1[1])}Z"
     )
-
-
-def export_size(strokes: StrokeSet | PathSet, size: int | None) -> tuple[int, int]:
-    """(height, width) in pixels for a longer side of ``size`` (default: the size
-    the strokes were painted at, else 512)."""
-    if size is None:
-        size = int(strokes.meta.get("size", 512))
-    cw, ch = strokes.canvas
-    m = max(cw, ch)
-    return max(1, round(size * ch / m)), max(1, round(size * cw / m))
-
-
-def _drawing(prims: StrokeSet | PathSet, height: int, width: int, background) -> svgwrite.Drawing:
-    """An SVG drawing ``width`` x ``height`` (viewBox in pixels) holding the background
-    (``background`` or the set's own colour; a picture is embedded as PNG) and the
-    set's ``meta`` as its description."""
-    dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
-    dwg.attribs["viewBox"] = f"0 0 {width} {height}"
-    dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
-    bg = prims.background if background is None else fit_background(background, height, width)
-    if isinstance(bg, torch.Tensor) and bg.dim() == 3:  # a background picture, embedded as PNG
-        import base64
-        import io as _io
-
-        from PIL import Image
-
-        buf = _io.BytesIO()
-        Image.fromarray(to_uint8(bg)).save(buf, format="PNG")
-        href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        img = dwg.image(href=href, insert=(0, 0), size=(width, height))
-        img.attribs["preserveAspectRatio"] = "none"
-        dwg.add(img)
-    else:
-        dwg.add(dwg.rect((0, 0), (width, height), fill=_hex(bg)))
-    if prims.meta:
-        import json
-
-        dwg.set_desc(title="painter", desc=json.dumps(prims.meta, sort_keys=True))
-    return dwg
-
-
-def _layer(parent, dwg: svgwrite.Drawing, ident: str, label: str):
-    """A new Inkscape layer (an SVG group) added to ``parent``."""
-    group = dwg.g(id=ident)
-    group.attribs["inkscape:groupmode"] = "layer"
-    group.attribs["inkscape:label"] = label
-    parent.add(group)
-    return group
-
-
-def _paths_svg(paths: PathSet, height: int, width: int, background=None) -> str:
-    """The SVG document for a PathSet (see the module docstring)."""
-    ps = paths.detach().to("cpu", torch.float32)
-    pts = to_pixels(ps.points, ps.canvas, height, width)[0]
-    xy = _nums(pts.reshape(-1).tolist())  # "x y" of every control point, formatted at once
-    xy = [f"{x} {y}" for x, y in zip(xy[0::2], xy[1::2])]
-    cp, sub = ps.curve_path.tolist(), ps.subpath_index().tolist()
-    dwg = _drawing(paths, height, width, background)
-    layer = _layer(dwg, dwg, "paths", "paths")
-    d: list[list[str]] = [[] for _ in range(len(ps))]
-    end = None
-    for k in range(len(cp)):
-        start = xy[4 * k]
-        if k == 0 or sub[k] != sub[k - 1]:
-            if k:
-                d[cp[k - 1]].append("Z")
-            d[cp[k]].append("M" + start)
-        elif start != end:  # a gap: SVG's C would start from the previous end
-            d[cp[k]].append("L" + start)
-        d[cp[k]].append(f"C{xy[4 * k + 1]} {xy[4 * k + 2]} {xy[4 * k + 3]}")
-        end = xy[4 * k + 3]
-    if cp:
-        d[cp[-1]].append("Z")
-    rules = ps.fill_rule.tolist()
-    for i in range(len(ps)):
-        if not d[i]:
-            continue
-        op = float(ps.opacity[i])
-        extra = {} if op >= 1.0 else {"fill_opacity": _opacity(op)}
-        layer.add(dwg.path(d="".join(d[i]), id=f"path-{i}", fill=_hex(ps.colors[i].tolist()),
-                           fill_rule=FILL_RULES[rules[i]], stroke="none", **extra))
-    return dwg.tostring()
 
 
 def to_svg(strokes: StrokeSet | PathSet, height: int, width: int, background=None,
@@ -205,9 +90,9 @@ def to_svg(strokes: StrokeSet | PathSet, height: int, width: int, background=Non
         if animate:
             raise ValueError("animated SVG draws strokes along their centre lines; paths have none "
                              "(animate paths as GIF or MP4)")
-        return _paths_svg(strokes, height, width, background)
+        return paths_svg(strokes, height, width, background)
     finish = build(strokes, resolve(material, strokes), height, width)
-    dwg = _drawing(strokes, height, width, background)
+    dwg = drawing(strokes, height, width, background)
     slot = (animate / max(1, len(strokes))) if animate else 0.0
     if animate:
         dwg.defs.add(dwg.style(
@@ -244,11 +129,11 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
     owners = finish.paint_owner.tolist()
     look = [None] * len(st)  # a mark's colour, opacity and width: marks alike share one path
     if any(marks):
-        hexes, opacities, widths = _hexes(st.colors), st.opacity.tolist(), st.widths[:, 0].tolist()
+        hexes, opacities, widths = hex_colors(st.colors), st.opacity.tolist(), st.widths[:, 0].tolist()
         look = [(hexes[i], opacities[i], widths[i]) if marks[i] else None for i in range(len(st))]
         shared = {lk[:2] for lk in look if lk is not None}  # one colour for all (ink's gaps): in the class
         shared = next(iter(shared)) if len(shared) == 1 else None
-        paint_ = f"stroke:{shared[0]};stroke-opacity:{_num(shared[1])};" if shared else ""
+        paint_ = f"stroke:{shared[0]};stroke-opacity:{num(shared[1])};" if shared else ""
         dwg.defs.add(dwg.style(f".g{{fill:none;{paint_}stroke-linecap:round}}"))
     group, cur_layer, runs, kinds = None, None, {}, []
     i = 0
@@ -260,20 +145,20 @@ def _write_strokes(dwg: svgwrite.Drawing, parent, finish, slot: float) -> list[s
         if group is None or lay != cur_layer:
             # one group per run of a layer; a layer that comes back gets a numbered id
             k = runs[lay] = runs.get(lay, -1) + 1
-            group = _layer(parent, dwg, f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}", f"layer {lay}")
+            group = inkscape_layer(parent, dwg, f"layer-{lay}" if k == 0 else f"layer-{lay}-{k}", f"layer {lay}")
             if finish.per_layer and finish.paint_filter is not None:
                 group.attribs["filter"] = f"url(#{finish.paint_filter.id})"
             cur_layer = lay
         delay = {"style": f"animation-delay:{owners[i] * slot:.4f}s"} if slot else {}
         if marks[i]:  # the marks of one stroke that look alike: one path
             colour, opacity, width = look[i]
-            own = {} if shared else {"stroke": colour, "stroke_opacity": _num(opacity)}
+            own = {} if shared else {"stroke": colour, "stroke_opacity": num(opacity)}
             group.add(dwg.path(d=_quadratics(st.points[i:end]), class_="g s" if slot else "g",
-                               stroke_width=_num(width), **own, **delay))
+                               stroke_width=num(width), **own, **delay))
         else:
             el, kind = _stroke(dwg, st, i, seg[first[i]:first[i + 1]], delay, finish)
             kinds.append(kind)
-            color = _hex(st.colors[i].tolist())
+            color = hex_color(st.colors[i].tolist())
             if el is not None and reused[owners[i]]:  # colour from a group, so that a <use> can paint it grey
                 el.attribs["id"] = f"s{owners[i]}"
                 group.add(dwg.g(**{kind: color})).add(el)
@@ -291,21 +176,21 @@ def _stroke(dwg: svgwrite.Drawing, st: StrokeSet, i: int, segs: list, delay: dic
     itself along its centre line at that moment."""
     w0, w1 = float(st.widths[i, 0]), float(st.widths[i, 1])
     op = float(st.opacity[i])
-    extra = {} if op >= 1.0 else {"opacity": _opacity(op)}
+    extra = {} if op >= 1.0 else {"opacity": opacity_text(op)}
     p = st.points[i].tolist()
     centre = f"M{_points(p[:1])}C{_points(p[1:])}"
     drawn = {"class_": "d", "pathLength": "1", **delay} if delay else {}
     if abs(w0 - w1) < TAPER_EPS:
         if w0 <= 0:
             return None, "stroke"
-        return dwg.path(d=centre, fill="none", stroke_width=_num(w0), stroke_linecap="round",
+        return dwg.path(d=centre, fill="none", stroke_width=num(w0), stroke_linecap="round",
                         stroke_linejoin="round", **extra, **drawn), "stroke"
     d = "".join(_piece(*sg) for sg in segs)
     if not d:
         return None, "fill"
     if delay:  # reveal the outline through a mask drawn along the centre line
         mask = dwg.mask(id=f"m{i}", maskUnits="userSpaceOnUse", x=0, y=0, width=finish.width, height=finish.height)
-        mask.add(dwg.path(d=centre, fill="none", stroke="#fff", stroke_width=_num(max(w0, w1) + 2),
+        mask.add(dwg.path(d=centre, fill="none", stroke="#fff", stroke_width=num(max(w0, w1) + 2),
                           stroke_linecap="round", stroke_linejoin="round", **drawn))
         dwg.defs.add(mask)
         extra["mask"] = f"url(#m{i})"
@@ -315,7 +200,7 @@ def _stroke(dwg: svgwrite.Drawing, st: StrokeSet, i: int, segs: list, delay: dic
 def _write_relief(dwg: svgwrite.Drawing, finish, kinds: list[str], slot: float) -> None:
     """Oil's relief group: each stroke again (a ``<use>``) in the grey of its height,
     then its bristle ridges, white, in one path; the group's filter lights it."""
-    dwg.defs.add(dwg.style(f".r{{fill:none;stroke:#fff;stroke-opacity:{_num(float(finish.lines.opacity[0]))};"
+    dwg.defs.add(dwg.style(f".r{{fill:none;stroke:#fff;stroke-opacity:{num(float(finish.lines.opacity[0]))};"
                            "stroke-linecap:round}"))
     relief = dwg.add(dwg.g(id="relief", filter=f"url(#{finish.relief_filter.id})"))
     lines = finish.lines
@@ -333,7 +218,7 @@ def _write_relief(dwg: svgwrite.Drawing, finish, kinds: list[str], slot: float) 
             j += 1
         if j > first:  # the ridges of one stroke share its width
             cls = {"class_": "r s", "style": show["style"]} if slot else {"class_": "r"}
-            relief.add(dwg.path(d=_quadratics(lines.points[first:j]), stroke_width=_num(width[first]), **cls))
+            relief.add(dwg.path(d=_quadratics(lines.points[first:j]), stroke_width=num(width[first]), **cls))
 
 
 def _quadratics(points: torch.Tensor) -> str:
