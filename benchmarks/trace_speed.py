@@ -35,7 +35,7 @@ def in_folder(folder: Path, cmd: list[str]) -> list[str]:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    repeats = 5
+    repeats = 2 if args.quick else 5
     figures: dict = {"repeats": repeats}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

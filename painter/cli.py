@@ -318,24 +318,27 @@ def _load_style(name: str):
 def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size, turdsize, alphamax, opttolerance,
           turnpolicy, no_opticurve, refine, seed, device, quiet) -> None:
     """Trace IMAGE into flat vector art (Potrace), optionally refined."""
-    from .engine.run import resolve_device
-    from .export import export
-    from .image.io import load_image
-    from .trace import trace as run_trace
-
     if not outputs:
         outputs = (f"{Path(image).stem or 'image'}-traced.svg",)
     paths = _check_outputs(outputs, (image,), (".svg", ".png", ".json"), "traced art")
-    dev = resolve_device(device)
-    img = load_image(image)
-    result = run_trace(img, mode=mode, colors=colors, threshold=threshold, invert=invert, prefilter=prefilter,
-                       size=size, turdsize=turdsize, alphamax=alphamax, opticurve=not no_opticurve,
-                       opttolerance=opttolerance, turnpolicy=turnpolicy, refine=refine, seed=seed, device=dev,
-                       progress=not quiet)
+    options = dict(mode=mode, colors=colors, threshold=threshold, invert=invert, prefilter=prefilter, size=size,
+                   turdsize=turdsize, alphamax=alphamax, opticurve=not no_opticurve, opttolerance=opttolerance,
+                   turnpolicy=turnpolicy, seed=seed)
+    if refine or any(p.suffix.lower() != ".svg" for p in paths):  # the renderer's work: torch
+        from .engine.run import resolve_device
+        from .export import export as write
+        from .trace import trace as run_trace
+
+        result = run_trace(image, refine=refine, device=resolve_device(device), progress=not quiet, **options)
+    else:  # SVG only: numpy and Potrace, torch never loaded
+        from .export.svgdoc import save_paths_svg as write
+        from .trace import trace_art
+
+        result = trace_art(image, **options)
     result.meta["input"] = Path(image).name
     result.meta["options"] = _recorded_options(ctx)
     for p in paths:
-        export(result, p)
+        write(result, p)
     if not quiet:
         extra = ""
         if "psnr_refined" in result.meta:

@@ -437,14 +437,21 @@ def test_export_png_json_gif(tmp_path):
         assert im.n_frames >= 2
 
 
-def test_path_coverage_is_each_path_drawn_alone():
-    from painter.render.paths import path_coverage
+@pytest.mark.parametrize("rule", ["evenodd", "nonzero"])
+def test_tracing_coverage_is_each_path_drawn_alone(rule):
+    """Tracing's numpy coverage (for its colour fit) draws what the renderer draws."""
+    from painter.trace import Traced, path_coverage
 
     sq = [[(0.1, 0.1), (0.7, 0.1), (0.7, 0.7), (0.1, 0.7)], [(0.3, 0.3), (0.3, 0.5), (0.5, 0.5), (0.5, 0.3)]]
     tri = [[(0.2, 0.9), (0.9, 0.2), (0.95, 0.95)]]
-    paths = PathSet.from_polygons([sq, tri], torch.tensor([[0.2, 0.3, 0.4], [0.9, 0.1, 0.1]]), fill_rule="evenodd")
-    cov = path_coverage(paths, 37, 41)
+    curved = PathSet.from_polygons([sq, tri], torch.tensor([[0.2, 0.3, 0.4], [0.9, 0.1, 0.1]]), fill_rule=rule)
+    pts = curved.points.clone()
+    pts[:, 1] += torch.tensor([0.02, -0.03])  # bent edges: flattened into many segments
+    paths = curved._replace(points=pts, canvas=(1.0, 0.9))
+    art = Traced(*(getattr(paths, f).numpy() for f in PathSet.FIELDS), paths.canvas, paths.background)
+    cov = torch.from_numpy(path_coverage(art, 37, 41))
     white = paths._replace(colors=torch.ones(2, 3))
     for i in range(2):
         alone = render(white[i:i + 1], 37, 41, background=(0.0, 0.0, 0.0))[0]
-        assert torch.allclose(cov[i], alone, atol=1e-6)
+        assert (cov[i] - alone).abs().max() < 1e-3 and (cov[i] - alone).abs().mean() < 1e-5
+    assert cov[0, 15, 16] == 0.0 and cov[0, 6, 6] == 1.0  # the square's hole (wound the other way) and its body

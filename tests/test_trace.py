@@ -1,5 +1,8 @@
-"""The tracing stage: Potrace through pypotrace, stacked colour layers, refinement."""
+"""The tracing stage: Potrace (its C library, through ctypes or pypotrace), stacked colour layers, the
+colour fit, refinement, and `painter trace` without torch."""
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -9,7 +12,8 @@ from PIL import Image
 
 from painter import PathSet
 from painter.export.svg import to_svg
-from painter.trace import quantize, stacked_layers, trace
+from painter.trace import quantize, stacked_layers, trace, trace_art
+from painter.trace import libpotrace, outlines
 
 from .conftest import four_colours, photo, psnr_np, resvg_render, run_cli
 
@@ -65,13 +69,13 @@ def test_color_trace_is_faithful_and_has_no_seams():
 
 
 def test_layers_are_nested_dark_to_light():
-    img = torch.tensor(photo("coffee", 48)).permute(2, 0, 1).float() / 255
+    img = photo("coffee", 48).astype(np.float32) / 255
     labels, inks = quantize(img, 6)
     bitmaps, ordered = stacked_layers(labels, inks)
-    assert bitmaps[0].all()
+    assert bitmaps[0].all() and len(bitmaps) == len(ordered) <= 6
     for lower, upper in zip(bitmaps, bitmaps[1:]):
         assert (upper <= lower).all()
-    lum = ordered @ torch.tensor([0.299, 0.587, 0.114])
+    lum = ordered @ np.array([0.299, 0.587, 0.114])
     assert (lum[1:] >= lum[:-1] - 0.05).all()
 
 
@@ -140,3 +144,58 @@ def test_cli_trace_usage_errors(tmp_path, args, words):
     r = run_cli("trace", src, *args, cwd=tmp_path)
     assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def _layers(name, size, colors=8):
+    img = photo(name, size).astype(np.float32) / 255
+    return stacked_layers(*quantize(img, colors))[0]
+
+
+@pytest.mark.parametrize("policy", ["minority", "random", "black"])
+def test_potrace_through_ctypes_is_pypotrace_exactly(policy):
+    """The ctypes call of Potrace's library gives pypotrace's numbers, bit for bit,
+    on bitmaps whose width is not a multiple of a machine word."""
+    assert libpotrace.available()  # Linux with libpotrace0 (what `make install` sets up)
+    params = dict(turdsize=2, alphamax=1.0, opticurve=True, opttolerance=0.2, turnpolicy=policy)
+    for bm in _layers("chelsea", 97)[1:] + [_layers("coffee", 70, 4)[2][:, 3:]]:
+        ours = outlines._curve_rows(libpotrace.trace_curves(bm, params))
+        theirs = outlines._curve_rows(outlines._pypotrace_curves(bm, params))
+        assert len(ours) == len(theirs) > 0
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
+
+
+def test_worker_processes_trace_what_one_process_traces(monkeypatch):
+    bitmaps = _layers("astronaut", 64)
+    params = dict(turdsize=2, alphamax=1.0, opticurve=True, opttolerance=0.2, turnpolicy="minority")
+    alone = outlines.each_bitmap(outlines.potrace_subpaths, bitmaps, params)
+    monkeypatch.setattr(outlines, "PARALLEL_PIXELS", 0)
+    monkeypatch.setattr(outlines, "_cores", lambda: 2)
+    shared = outlines.each_bitmap(outlines.potrace_subpaths, bitmaps, params)
+    assert [len(s) for s in alone] == [len(s) for s in shared]
+    assert all(np.array_equal(a, b) for x, y in zip(alone, shared) for a, b in zip(x, y))
+
+
+def test_trace_art_is_trace_without_torch_types():
+    img = photo("chelsea", 48).astype(np.float32) / 255
+    art = trace_art(img, colors=5)
+    assert isinstance(art.points, np.ndarray) and art.points.dtype == np.float32
+    assert art.to_paths().equal(trace(torch.from_numpy(img).permute(2, 0, 1), colors=5))
+    assert to_svg(art.to_paths(), 48, 48) == to_svg(trace(img, colors=5), 48, 48)
+
+
+def test_cli_trace_to_svg_never_imports_torch(tmp_path):
+    """`painter trace` without --refine, to SVG: numpy and Potrace only. The same
+    command's SVG is byte for byte the one written through a PathSet (torch)."""
+    src = tmp_path / "in.png"
+    Image.fromarray(photo("coffee", 64)).save(src)
+    code = ("import sys; from painter.cli import main\n"
+            "try:\n    main(['trace', sys.argv[1], '-o', sys.argv[2], '-q'])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('torch' in sys.modules, 'painter.render' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "a.svg")], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False"]
+    r = run_cli("trace", src, "-q", "-o", tmp_path / "b.svg", "-o", tmp_path / "b.png")  # through torch
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

@@ -49,8 +49,7 @@ BAND_GROUP_PIXELS = 1 << 22
 #: tile edge for finding edge pixels: segments are short, so small tiles waste less
 EDGE_TILE = 4
 
-__all__ = ["edge_pixels", "inside_test", "path_coverage", "path_segments", "render_path_params", "render_paths",
-           "scanline_crossings"]
+__all__ = ["edge_pixels", "inside_test", "path_segments", "render_path_params", "render_paths", "scanline_crossings"]
 
 
 def path_segments(points_px: torch.Tensor, curve_path: torch.Tensor, next_curve: torch.Tensor,
@@ -191,22 +190,6 @@ def _group_coverage(a, b, seg_path, evenodd, n: int, height: int, width: int, t:
     d, _ = segment_distance(torch.stack([e_x, e_y], -1).to(a.dtype) + 0.5, a[e_seg], b[e_seg])
     e_in = inside[e_grp, e_pix]
     return keys, inside.to(a.dtype).index_put((e_grp, e_pix), torch.where(e_in, 0.5 + d, 0.5 - d))
-
-
-def path_coverage(paths: PathSet, height: int, width: int, *, tile: int = DEFAULT_TILE) -> torch.Tensor:
-    """Each path's own anti-aliased coverage, [P, H, W] in [0, 1], in one pass (no
-    compositing, no gradient): what a path would draw alone, opaque."""
-    n, t = len(paths), tile
-    tiles_x, tiles_y = (width + t - 1) // t, (height + t - 1) // t
-    with torch.no_grad():
-        pts, _ = to_pixels(paths.points, paths.canvas, height, width)
-        a, b, seg_path = path_segments(pts, paths.curve_path, next_curves(paths.curve_path, paths.curve_subpath))
-        dense = pts.new_zeros(tiles_x * tiles_y * n, t * t)
-        if a.shape[0]:
-            keys, cov = _group_coverage(a, b, seg_path, paths.fill_rule.to(pts.device) == 1, n, height, width, t)
-            dense[keys] = cov
-    dense = dense.view(tiles_y, tiles_x, n, t, t).permute(2, 0, 3, 1, 4)
-    return dense.reshape(n, tiles_y * t, tiles_x * t)[:, :height, :width].contiguous()
 
 
 def _render_filled(a, b, seg_path, evenodd, colors, opacity, background, tile: int, cull: bool) -> torch.Tensor:
