@@ -1,4 +1,4 @@
-"""Style from a painting (issue 13, bar 2): does a photo painted in a painting's style
+"""Style from a painting (issues 13 and 27): does a photo painted in a painting's style
 move toward the painting?
 
 Each photo (astronaut, chelsea, coffee, rocket, 512 px) is painted with `--style
@@ -11,16 +11,24 @@ same. For every pair and every measure the progress is how
 much of the photo's distance to the painting the output has covered:
 (d(photo, painting) - d(output, painting)) / d(photo, painting), with the distances
 of painter.style.analyze.distance (stroke scale as a log ratio, orientation coherence,
-palette) and the weight-free texture distance (painter.style.texture.texture_loss of the
-statistics of the standardized luma, so that neither colour nor contrast counts, all
-three at 256 px). Luma SSIM of the output against the photo says whether the photo is
+palette), the weight-free texture distance (painter.style.texture.texture_loss of the
+statistics of the standardized luma, so that neither colour nor contrast counts, at
+256 px) and the marks' distance (painter.style.marks.mark_distance: the distributions
+of the marks' length, width, spacing and bend, and how length follows detail). Luma SSIM of the output against the photo says whether the photo is
 still there. Time: each paint against `--style none` on the same photo at the same
 working size, in the same process.
 The paintings are split as the issue asks: TUNE (used while tuning) and HELD_OUT.
-Bars: the median progress of each measure over all pairs >= 0.5; every pair's SSIM
->= 0.5; the median time ratio <= 2. --quick: one photo, two paintings, 60 steps, and
-bars on what two pairs can show (SSIM, and palette and texture progress, the measures
-that move within 60 steps); stroke scale, coherence and time are only figures there.
+Bars (issue 27): the median progress of each measure over all pairs >= 0.8, and over
+the held-out pairs alone >= 0.7; every pair's SSIM >= 0.5; the median time ratio <= 2.
+
+The presets follow (issue 27, bar 4): van_gogh painted on the four photos against
+starry_night, hokusai against wave, each output's texture and marks distances to the
+painting (median over the photos) below PRESET_BEFORE, those measured before issue 27
+(commit 46e5c78).
+
+--quick: one photo, two paintings, 60 steps, no presets, and bars on what two pairs
+can show (SSIM, and palette and texture progress, the measures that move within 60
+steps); the other measures and the time are only figures there.
 """
 from __future__ import annotations
 
@@ -36,30 +44,47 @@ from _common import ROOT, bar, finish, hwc, luma_ssim, parse_args, photo, run_be
 STYLES = Path(os.environ.get("PAINTER_PAINTINGS", ROOT.parent / "shared" / "data" / "styles"))
 TUNE, HELD_OUT = ("starry_night", "wave"), ("udnie", "woman_with_hat")
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
-MEASURES = ("scale", "coherence", "palette", "texture")
+MEASURES = ("scale", "coherence", "palette", "texture", "marks")
 QUICK_MEASURES = ("palette", "texture")  # what moves within --quick's 60 steps
-PROGRESS_MIN, SSIM_MIN, TIME_RATIO_MAX = 0.5, 0.5, 2.0
+PROGRESS_MIN, HELD_OUT_MIN, SSIM_MIN, TIME_RATIO_MAX = 0.8, 0.7, 0.5, 2.0
+QUICK_PROGRESS_MIN = 0.5
+#: the presets and the painting each should move toward
+PRESETS = {"van_gogh": "starry_night", "hokusai": "wave"}
+#: their texture and marks distances (median over the photos) before issue 27
+PRESET_BEFORE = {"van_gogh": {"van_gogh_texture_distance": 0.1165, "van_gogh_marks_distance": 0.7552},
+                 "hokusai": {"hokusai_texture_distance": 0.1884, "hokusai_marks_distance": 0.7602}}
 #: photos and outputs are drawn at this longer side (the measures' own size)
 SIZE = 512
 
 
-def distances(img: torch.Tensor, painting, bank, painting_stats) -> dict[str, float]:
-    """Every measure's distance from ``img`` to the painting (its Measures and its
-    texture statistics given)."""
-    from painter.style.analyze import distance, measure
+def distances(img: torch.Tensor, goal, bank) -> dict[str, float]:
+    """Every measure's distance from ``img`` to the painting (``goal``: its
+    :func:`targets`)."""
+    from painter.style.analyze import _resized, distance, measure
     from painter.image.io import resize_longer
+    from painter.style.marks import mark_distance, marks
     from painter.style.texture import texture_loss
 
+    painting, painting_stats, painting_marks = goal
     d = distance(measure(img), painting)
     d["texture"] = float(texture_loss(bank.statistics(resize_longer(img, 256), texture_only=True), painting_stats))
+    d["marks"] = mark_distance(marks(_resized(img, SIZE)), painting_marks)
     return {k: d[k] for k in MEASURES}
+
+
+def targets(path: Path, bank):
+    """The painting at ``path``: its Measures, texture statistics and Marks."""
+    from painter.image.io import load_image, resize_longer
+    from painter.style.analyze import _resized, measure
+    from painter.style.marks import marks
+
+    art = load_image(path)
+    return measure(art), bank.statistics(resize_longer(art, 256), texture_only=True), marks(_resized(art, SIZE))
 
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], _options)
-    from painter.style.analyze import measure
     from painter.export import draw
-    from painter.image.io import load_image, resize_longer
     from painter.engine.run import paint
     from painter.style.texture import FilterBank
 
@@ -70,6 +95,7 @@ def main() -> None:
     bank = FilterBank(seed=0)
     figures: dict = {"size": SIZE, "steps": steps, "tune": list(TUNE), "held_out": list(HELD_OUT), "pairs": {}}
     progress: dict[str, list[float]] = {m: [] for m in MEASURES}
+    held: dict[str, list[float]] = {m: [] for m in MEASURES}
     ratios: list[float] = []
     bars: dict = {}
     images = {name: torch.from_numpy(photo(name, SIZE).copy()).permute(2, 0, 1).float() / 255 for name in photos}
@@ -77,20 +103,21 @@ def main() -> None:
     plain: dict[tuple[str, int], float] = {}  # --style none's time per photo and working size
     for pname in paintings:
         path = STYLES / f"{pname}.jpg"
-        art = load_image(path)
-        art_measures, art_stats = measure(art), bank.statistics(resize_longer(art, 256), texture_only=True)
+        goal = targets(path, bank)
         for name, img in images.items():
             r, seconds = timed(lambda: paint(img, style=str(path), steps=steps, notice=lambda m: None))
             out = draw(r.strokes, *img.shape[1:])
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 save_png((hwc(out) * 255 + 0.5).clip(0, 255).astype("uint8"), Path(args.save) / f"{name}-{pname}.png")
-            before = distances(img, art_measures, bank, art_stats)
-            after = distances(out, art_measures, bank, art_stats)
+            before = distances(img, goal, bank)
+            after = distances(out, goal, bank)
             moved = {m: (before[m] - after[m]) / before[m] if before[m] > 1e-9 else 1.0 for m in MEASURES}
             ssim = luma_ssim(hwc(out), hwc(img), 1.0)
             for m in MEASURES:
                 progress[m].append(moved[m])
+                if pname in HELD_OUT:
+                    held[m].append(moved[m])
             work = r.strokes.meta["size"]
             if (name, work) not in plain:
                 plain[name, work] = timed(lambda: paint(img, size=work, steps=steps, notice=lambda m: None))[1]
@@ -106,12 +133,45 @@ def main() -> None:
     for m in MEASURES:
         figures[f"median_progress_{m}"] = round(statistics.median(progress[m]), 3)
         if not args.quick or m in QUICK_MEASURES:
-            bars[f"median_progress_{m}"] = bar(figures[f"median_progress_{m}"], PROGRESS_MIN, at_most=False)
+            bars[f"median_progress_{m}"] = bar(figures[f"median_progress_{m}"],
+                                               QUICK_PROGRESS_MIN if args.quick else PROGRESS_MIN, at_most=False)
+        if held[m]:
+            figures[f"held_out_progress_{m}"] = round(statistics.median(held[m]), 3)
+            if not args.quick:
+                bars[f"held_out_progress_{m}"] = bar(figures[f"held_out_progress_{m}"], HELD_OUT_MIN, at_most=False)
+    if not args.quick and not args.paintings and not args.photos:
+        presets(images, bank, figures, bars, args.save)
     figures["style_none_seconds"] = {f"{name}@{work}": round(v, 2) for (name, work), v in plain.items()}
     figures["median_time_ratio"], figures["max_time_ratio"] = round(statistics.median(ratios), 2), round(max(ratios), 2)
     if not args.quick:
         bars["median_time_ratio"] = bar(figures["median_time_ratio"], TIME_RATIO_MAX)
     finish("style_match", args.quick, figures, bars)
+
+
+def presets(images: dict, bank, figures: dict, bars: dict, save: str | None) -> None:
+    """Each of PRESETS painted at its defaults on every photo: the texture and marks
+    distances of its output to its painting, median over the photos, against
+    PRESET_BEFORE."""
+    from painter.engine.run import paint
+    from painter.export import draw
+
+    for preset, pname in PRESETS.items():
+        goal = targets(STYLES / f"{pname}.jpg", bank)
+        got: dict[str, list[float]] = {"texture": [], "marks": []}
+        for name, img in images.items():
+            r = paint(img, style=preset, notice=lambda m: None)
+            out = draw(r.strokes, *img.shape[1:])
+            if save:
+                save_png((hwc(out) * 255 + 0.5).clip(0, 255).astype("uint8"), Path(save) / f"{name}-{preset}.png")
+            d = distances(out, goal, bank)
+            for m in got:
+                got[m].append(d[m])
+        for m, values in got.items():
+            key = f"{preset}_{m}_distance"
+            figures[key] = round(statistics.median(values), 4)
+            say(f"{preset} against {pname}: {m} distance {figures[key]:.4f} (median over the photos)")
+            if key in PRESET_BEFORE.get(preset, {}):
+                bars[key] = bar(figures[key], PRESET_BEFORE[preset][key], unit="")
 
 
 def _options(ap) -> None:
