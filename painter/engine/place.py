@@ -29,6 +29,7 @@ def place_strokes(
     along_edges: bool = False,
     weight: torch.Tensor | None = None,
     size_map: torch.Tensor | None = None,
+    length_spread: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
@@ -45,10 +46,13 @@ def place_strokes(
     ``target`` there (contour lines go to the contours, not into flat dark areas).
     ``weight`` ([H,W] >= 0) multiplies the error map (where strokes may go, and how
     eagerly); ``size_map`` ([H,W] > 0) scales each stroke's width and length by its
-    value at the stroke's centre (fine strokes where the picture holds detail).
+    value at the stroke's centre (fine strokes where the picture holds detail);
+    ``length_spread`` > 0 draws each stroke's length from a log-normal of that
+    deviation around ``length`` (a painting's marks vary in length).
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
-    [n,3], ``opacity`` [n] and ``scale`` [n] (the size_map's factor, 1 without one).
+    [n,3], ``opacity`` [n], ``scale`` [n] (the size_map's factor, 1 without one) and
+    ``stretch`` [n] (each length's factor from ``length_spread``, 1 without it).
     """
     dev = target.device
     _, h, w = target.shape
@@ -89,12 +93,13 @@ def place_strokes(
     jitter = (torch.rand(n, 2, generator=generator) - 0.5)
     centre = torch.stack([cx.float(), cy.float()], -1) + 0.5 + jitter
     scale = torch.ones(n) if size_map is None else size_map.float().cpu()[cy, cx]
-    off = bend * length * scale * (2 * torch.rand(n, generator=generator) - 1) if bend else None
-    points = stroke_points(centre, ang, length * scale, off)
+    stretch = torch.exp(length_spread * torch.randn(n, generator=generator)) if length_spread > 0 else torch.ones(n)
+    off = bend * length * scale * stretch * (2 * torch.rand(n, generator=generator) - 1) if bend else None
+    points = stroke_points(centre, ang, length * scale * stretch, off)
     widths = torch.tensor([float(width), float(width) * taper]) * scale[:, None]
     colors = colour_src[:, cy, cx].t().contiguous()
     opa = torch.full((n,), float(opacity))
-    out = dict(points=points, widths=widths, colors=colors, opacity=opa, scale=scale)
+    out = dict(points=points, widths=widths, colors=colors, opacity=opa, scale=scale, stretch=stretch)
     return {k: v.to(dev) for k, v in out.items()}
 
 

@@ -159,10 +159,15 @@ def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> to
     if st.image is None and st.palette and not neural:
         moved = recolor_to_palette(target, torch.tensor(st.palette, device=target.device))
     else:
-        moved = transfer_colors(target.cpu(), st.colour_set(), seed=seed).to(target.device)
+        moved = transfer_colors(target.cpu(), st.colour_set(), TRANSFER_ITERATIONS, seed,
+                                TRANSFER_LIGHTNESS).to(target.device)
     return (1 - strength) * target + strength * moved
 
 
+#: sliced optimal transport's steps, and how much it stretches lightness (> 1: colours
+#: move tone by tone, shadows to the style's shadow colours; see PALETTE_STRENGTH in
+#: painter.style.analyze for what 32 steps at 2.0 did): painter.image.color.transfer_colors
+TRANSFER_ITERATIONS, TRANSFER_LIGHTNESS = 16, 1.0
 #: the share of the way back from the palette-moved goal to the photo that a face takes
 FACE_KEEP = 0.7
 #: a palette whose colours all lie within this chroma (CIELAB) is grey: graphite, ink

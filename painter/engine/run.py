@@ -216,9 +216,11 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
         weight, size_map = _placement(plan, layer)
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
                             taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1],
-                            along_edges=_contour(plan, layer), weight=weight, size_map=size_map)
+                            along_edges=_contour(plan, layer), weight=weight, size_map=size_map,
+                            length_spread=brush.length_spread)
         b = bounds.expand(n, 7).clone()
         b[:, [0, 1, 4, 6]] *= new.pop("scale")[:, None]  # a stroke's limits follow its size ...
+        b[:, [4, 6]] *= new.pop("stretch")[:, None]  # ... and its length's draw
         b[:, :2].clamp_(max=brush.max_width_px)  # ... within its brush's
         new["widths"].clamp_(max=brush.max_width_px)
         if _contour(plan, layer):

@@ -67,17 +67,21 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_dirs: int = 64, n_q: 
     return float(((pa - pb) ** 2).mean().sqrt())
 
 
-def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: int = 16, seed: int = 0) -> torch.Tensor:
+def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: int = 16, seed: int = 0,
+                    lightness_weight: float = 1.0) -> torch.Tensor:
     """Recolour ``img`` [3,H,W] so that its colour distribution matches the colour set
     ``style_colors`` [M,3] (RGB), keeping its structure: iterative sliced optimal
     transport in CIELAB (Pitié et al. 2007; Rabin et al. 2011): project both onto
     random directions, move each pixel along the direction to the matching quantile
-    of the style's colours, repeat.
+    of the style's colours, repeat. ``lightness_weight`` > 1 stretches L before the
+    transport, so that it matches colours tone by tone: the photo's shadows take the
+    style's shadow colours and its lights the style's light colours.
     """
     g = torch.Generator().manual_seed(seed)
     c, h, w = img.shape
-    x = srgb_to_lab(pixels(img)).double()
-    y = srgb_to_lab(style_colors).double()
+    stretch = torch.tensor([lightness_weight, 1.0, 1.0], dtype=torch.float64)
+    x = srgb_to_lab(pixels(img)).double() * stretch.to(img.device)
+    y = srgb_to_lab(style_colors).double() * stretch.to(style_colors.device)
     n_q = min(1024, y.shape[0])
     for _ in range(iterations):
         basis = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))[0].to(x.device)
@@ -89,7 +93,7 @@ def transfer_colors(img: torch.Tensor, style_colors: torch.Tensor, iterations: i
         pos = (rank.double() * (n_q - 1) / max(1, px.shape[0] - 1)).round().long()
         target = torch.gather(qy, 0, pos)
         x = x + (target - px) @ basis.t()
-    out = lab_to_srgb(x.float())
+    out = lab_to_srgb((x / stretch.to(x.device)).float())
     return out.t().reshape(c, h, w)
 
 

@@ -47,6 +47,7 @@ class Brush:
     max_width_px: float = 1e9  # hard cap on width at the working size (hairlines: sketch)
     growth: float = math.inf  # widths may grow to this many times their starting width
     bend_slack: float = math.inf  # strokes may curve this much more than ``bend`` (fraction of their length)
+    length_spread: float = 0.0  # log-normal deviation of the strokes' lengths (a painting's marks vary)
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,8 @@ class Style:
 
 
 def _brush(d: dict[str, Any], base: Brush = Brush()) -> Brush:
-    kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth", "bend_slack")
-          if k in d}
+    kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth", "bend_slack",
+                            "length_spread") if k in d}
     if "opacity" in d:
         kw["opacity"] = tuple(float(v) for v in d["opacity"])
     return replace(base, **{k: (float(v) if not isinstance(v, tuple) else v) for k, v in kw.items()})

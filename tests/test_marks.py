@@ -1,0 +1,71 @@
+"""A painting's marks measured from its texture (painter.style.marks), the brush
+drawing lengths from them, and colour moved tone by tone (issue 27)."""
+import math
+
+import torch
+
+from painter.engine.place import place_strokes
+from painter.image.color import srgb_to_lab, transfer_colors
+from painter.style.marks import mark_distance, marks
+
+
+def dashes(length: int, width: int, gap: int, size: int = 256) -> torch.Tensor:
+    """[3,size,size]: light horizontal dashes ``length`` x ``width`` px on dark, rows
+    ``gap`` px apart, each row's dashes shifted by half a period."""
+    img = torch.full((size, size), 0.2)
+    period = length + length // 2
+    for i, y in enumerate(range(0, size - width, gap)):
+        for x in range((i % 2) * period // 2 - period, size, period):
+            img[y:y + width, max(0, x):max(0, x + length)] = 0.8
+    return img.expand(3, size, size).clone()
+
+
+def test_marks_read_the_length_width_and_spacing_of_dashes():
+    m = marks(dashes(24, 3, 8), wavelength=8.0)
+    assert 0.6 < m.length[1] * 256 / 24 < 1.5  # shares of the longer side
+    assert 0.5 < m.width[1] * 256 / 3 < 2.0
+    assert m.spacing[1] * 256 == 8.0  # the next row of dashes
+    assert m.bend[1] < 0.3  # straight marks
+
+
+def test_mark_distance_tells_long_marks_from_short():
+    short, long_ = marks(dashes(8, 3, 8), wavelength=8.0), marks(dashes(40, 3, 8), wavelength=8.0)
+    assert mark_distance(short, short) == 0.0
+    assert mark_distance(short, long_) == mark_distance(long_, short) > 0.2
+    assert long_.length[1] > 2.5 * short.length[1]
+
+
+def test_colour_moves_tone_by_tone():
+    """A grey ramp moved to a style of dark blues and light yellows: with lightness
+    stretched, its shadows turn blue and its lights yellow."""
+    ramp = torch.linspace(0.05, 0.95, 64)[None, :].expand(32, 64)
+    img = ramp.expand(3, 32, 64).clone()
+    style = torch.cat([torch.tensor([0.1, 0.15, 0.5]).expand(500, 3), torch.tensor([0.95, 0.85, 0.3]).expand(500, 3)])
+    out = transfer_colors(img, style, iterations=32, lightness_weight=2.0)
+    lab = srgb_to_lab(out.permute(1, 2, 0))
+    assert lab[:, :12, 2].mean() < -20 and lab[:, -12:, 2].mean() > 20  # b*: blue shadows, yellow lights
+    assert (lab[0, 1:, 0] >= lab[0, :-1, 0] - 1.0).all()  # the ramp's order of tones is kept
+
+
+def test_the_brush_draws_lengths_from_a_spread():
+    target = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
+    blank = torch.zeros(3, 64, 64)
+
+    def lengths(spread):
+        s = place_strokes(target, blank, 400, 2.0, 8.0, torch.Generator().manual_seed(0), length_spread=spread)
+        return (s["points"][:, 3] - s["points"][:, 0]).norm(dim=1), s["stretch"]
+
+    same, one = lengths(0.0)
+    assert torch.allclose(same, torch.full_like(same, 8.0), atol=1e-4) and (one == 1).all()
+    varied, stretch = lengths(0.5)
+    assert abs(float(torch.log(varied).std()) - 0.5) < 0.1
+    assert abs(float(torch.log(varied).median()) - math.log(8.0)) < 0.15
+    assert torch.allclose(varied, 8.0 * stretch, atol=1e-3)
+
+
+def test_a_measured_preset_shows_the_marks():
+    from painter.style.analyze import preset, to_toml
+
+    d = preset(dashes(24, 3, 8), "dashes")
+    assert len(d["measured"]["mark_length"]) == 3 and d["measured"]["mark_spacing"][1] > 0
+    assert "mark_length = [" in to_toml(d)
