@@ -20,6 +20,8 @@ TINY = {
     "recolor.py": ["--size", "32", "--strokes", "30", "--steps", "4"],
     "two_styles.py": ["--size", "32", "--steps", "4"],
     "custom_loss.py": ["--size", "32", "--strokes", "30", "--steps", "300", "--every", "5", "--patience", "4"],
+    "paintings.py": ["--size", "40", "--steps", "4", "--tile", "40", "--photos", "coffee", "chelsea",
+                     "--paintings", "paintings"],
 }
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -45,6 +47,23 @@ def test_gallery_writes_paintings_sheets_and_traces(tmp_path):
     sheet = np.asarray(Image.open(next(tmp_path.rglob("styles.png"))).convert("RGB"))
     assert sheet.std() > 10  # pictures, not a blank page
     assert 'filter="url(#oil-relief)"' in next(tmp_path.rglob("astronaut-van_gogh.svg")).read_text()
+
+
+def test_paintings_sheet_puts_each_painting_beside_the_photos_in_its_style(tmp_path):
+    (tmp_path / "paintings").mkdir()
+    for name, stripes in (("bands", 4), ("checks", 9)):  # two "paintings" with different marks and colours
+        y, x = np.mgrid[:48, :64]
+        art = np.stack([(x // stripes) % 2 * 200 + 30, (y // stripes) % 2 * 150 + 50, np.full_like(x, 90)], -1)
+        Image.fromarray(art.astype(np.uint8)).save(tmp_path / "paintings" / f"{name}.png")
+    _run("paintings.py", tmp_path)
+    out = tmp_path / "out" if (tmp_path / "out").is_dir() else tmp_path
+    names = {p.name for p in out.rglob("*.png")}
+    assert {"sheet.png", "coffee-bands.png", "chelsea-checks.png"} <= names, sorted(names)
+    sheet = np.asarray(Image.open(next(out.rglob("sheet.png"))).convert("RGB"))
+    assert sheet.shape[0] > 2 * 40 and sheet.shape[1] > 3 * 40  # two rows of painting + two photos
+    a, b = (np.asarray(Image.open(next(out.rglob(f"coffee-{n}.png"))).convert("RGB")).astype(float)
+            for n in ("bands", "checks"))
+    assert np.abs(a - b).mean() > 5  # each painting's style shows
 
 
 def _svg_shapes(path: Path) -> tuple[list[str], list[str]]:
