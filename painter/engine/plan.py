@@ -164,10 +164,11 @@ def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> to
     return (1 - strength) * target + strength * moved
 
 
-#: sliced optimal transport's steps, and how much it stretches lightness (> 1: colours
-#: move tone by tone, shadows to the style's shadow colours; see PALETTE_STRENGTH in
-#: painter.style.analyze for what 32 steps at 2.0 did): painter.image.color.transfer_colors
-TRANSFER_ITERATIONS, TRANSFER_LIGHTNESS = 16, 1.0
+#: sliced optimal transport's steps, and how much it stretches lightness so that colours
+#: move tone by tone (the photo's shadows to the style's shadow colours, its lights to its
+#: light colours; see PALETTE_STRENGTH in painter.style.analyze for what it did):
+#: painter.image.color.transfer_colors
+TRANSFER_ITERATIONS, TRANSFER_LIGHTNESS = 32, 2.0
 #: the share of the way back from the palette-moved goal to the photo that a face takes
 FACE_KEEP = 0.7
 #: a palette whose colours all lie within this chroma (CIELAB) is grey: graphite, ink

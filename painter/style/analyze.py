@@ -47,11 +47,13 @@ MAX_WORK_SIZE = 512
 #: SSIM fell to 0.57); with SSIM 0.04: texture 0.85, marks 0.54 (from 0.49), the lowest
 #: SSIM 0.63 (from 0.60), stroke scale 0.55 (from 0.63), coherence 0.47 (from 0.51)
 TEXTURE_WEIGHT, COHERENCE_WEIGHT, SSIM_WEIGHT = 6.0, 0.3, 0.04
-#: how far a measured preset moves the photo's colours to the painting's (faces keep
-#: some of their own: painter.engine.plan.FACE_KEEP). 0.85 and 1.0 with colours moved
-#: tone by tone raised palette progress to 0.75 and 0.81 but lowered texture progress
-#: from 0.78 to 0.72 and 0.71 (benchmarks/style_match.py, issue 27): kept at 0.7 for now
-PALETTE_STRENGTH = 0.7
+#: how far a measured preset moves the photo's colours to the painting's: all the way,
+#: tone by tone (painter.engine.plan.TRANSFER_LIGHTNESS); faces keep some of their own
+#: (painter.engine.plan.FACE_KEEP). From 0.7 with colours moved as one distribution,
+#: with texture 6 and SSIM 0.04 (benchmarks/style_match.py): palette progress 0.63 ->
+#: 0.77 (held out 0.52 -> 0.71), coherence 0.47 -> 0.59, texture 0.85 -> 0.80, marks
+#: 0.54 -> 0.49, the lowest SSIM 0.63 -> 0.53
+PALETTE_STRENGTH = 1.0
 #: the marks of a measured preset's [measured] table are read at this longer side (cheap; their sizes are shares)
 MARKS_SIZE = 256
 
