@@ -1,7 +1,8 @@
 """Stage 2 of tracing: bitmaps into closed Bézier outlines with Potrace, in numpy.
 
-Potrace is the C library through the ``pypotrace`` binding (``import potrace``),
-with Potrace's own parameter names and defaults (see :mod:`painter.trace`). Its
+Potrace is the C library, called through :mod:`.libpotrace` (ctypes) where its
+shared library loads and through the ``pypotrace`` binding otherwise, with Potrace's
+own parameter names and defaults (see :mod:`painter.trace`). Its
 work is per bitmap, so the bitmaps of a colour trace are traced on worker
 processes (forked: nothing to re-import) when there are several cores.
 
