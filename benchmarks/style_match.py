@@ -57,29 +57,38 @@ PRESET_BEFORE = {"van_gogh": {"van_gogh_texture_distance": 0.1165, "van_gogh_mar
 SIZE = 512
 
 
-def distances(img: torch.Tensor, goal, bank) -> dict[str, float]:
-    """Every measure's distance from ``img`` to the painting (``goal``: its
-    :func:`targets`)."""
-    from painter.style.analyze import _resized, distance, measure
+def features(img: torch.Tensor, bank):
+    """What the measures see in ``img`` (a photo, an output or a painting): its
+    Measures, the texture statistics of its standardized luma at 256 px and its Marks."""
     from painter.image.io import resize_longer
-    from painter.style.marks import mark_distance, marks
-    from painter.style.texture import texture_loss
-
-    painting, painting_stats, painting_marks = goal
-    d = distance(measure(img), painting)
-    d["texture"] = float(texture_loss(bank.statistics(resize_longer(img, 256), texture_only=True), painting_stats))
-    d["marks"] = mark_distance(marks(_resized(img, SIZE)), painting_marks)
-    return {k: d[k] for k in MEASURES}
-
-
-def targets(path: Path, bank):
-    """The painting at ``path``: its Measures, texture statistics and Marks."""
-    from painter.image.io import load_image, resize_longer
     from painter.style.analyze import _resized, measure
     from painter.style.marks import marks
 
-    art = load_image(path)
-    return measure(art), bank.statistics(resize_longer(art, 256), texture_only=True), marks(_resized(art, SIZE))
+    return measure(img), bank.statistics(resize_longer(img, 256), texture_only=True), marks(_resized(img, SIZE))
+
+
+def painting(name: str, bank):
+    """The :func:`features` of the shared painting ``name``, measured once per run."""
+    from painter.image.io import load_image
+
+    if name not in _PAINTINGS:
+        _PAINTINGS[name] = features(load_image(STYLES / f"{name}.jpg"), bank)
+    return _PAINTINGS[name]
+
+
+_PAINTINGS: dict = {}
+
+
+def distances(seen, goal) -> dict[str, float]:
+    """Every measure's distance between two pictures' :func:`features`."""
+    from painter.style.analyze import distance
+    from painter.style.marks import mark_distance
+    from painter.style.texture import texture_loss
+
+    d = distance(seen[0], goal[0])
+    d["texture"] = float(texture_loss(seen[1], goal[1]))
+    d["marks"] = mark_distance(seen[2], goal[2])
+    return {k: d[k] for k in MEASURES}
 
 
 def main() -> None:
@@ -101,17 +110,18 @@ def main() -> None:
     images = {name: torch.from_numpy(photo(name, SIZE).copy()).permute(2, 0, 1).float() / 255 for name in photos}
     paint(images[photos[0]], size=64, steps=4, notice=lambda m: None)  # imports and first-call costs out of the timing
     plain: dict[tuple[str, int], float] = {}  # --style none's time per photo and working size
+    photo_features = {name: features(img, bank) for name, img in images.items()}  # once, for every painting
     for pname in paintings:
         path = STYLES / f"{pname}.jpg"
-        goal = targets(path, bank)
+        goal = painting(pname, bank)
         for name, img in images.items():
             r, seconds = timed(lambda: paint(img, style=str(path), steps=steps, notice=lambda m: None))
             out = draw(r.strokes, *img.shape[1:])
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 save_png((hwc(out) * 255 + 0.5).clip(0, 255).astype("uint8"), Path(args.save) / f"{name}-{pname}.png")
-            before = distances(img, goal, bank)
-            after = distances(out, goal, bank)
+            before = distances(photo_features[name], goal)
+            after = distances(features(out, bank), goal)
             moved = {m: (before[m] - after[m]) / before[m] if before[m] > 1e-9 else 1.0 for m in MEASURES}
             ssim = luma_ssim(hwc(out), hwc(img), 1.0)
             for m in MEASURES:
@@ -156,14 +166,14 @@ def presets(images: dict, bank, figures: dict, bars: dict, save: str | None) -> 
     from painter.export import draw
 
     for preset, pname in PRESETS.items():
-        goal = targets(STYLES / f"{pname}.jpg", bank)
+        goal = painting(pname, bank)
         got: dict[str, list[float]] = {"texture": [], "marks": []}
         for name, img in images.items():
             r = paint(img, style=preset, notice=lambda m: None)
             out = draw(r.strokes, *img.shape[1:])
             if save:
                 save_png((hwc(out) * 255 + 0.5).clip(0, 255).astype("uint8"), Path(save) / f"{name}-{preset}.png")
-            d = distances(out, goal, bank)
+            d = distances(features(out, bank), goal)
             for m in got:
                 got[m].append(d[m])
         for m, values in got.items():

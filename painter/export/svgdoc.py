@@ -100,15 +100,14 @@ def paths_svg(paths, height: int, width: int, background=None) -> str:
     """The SVG document for traced art: a :class:`painter.primitives.PathSet`, or
     anything with its fields as numpy arrays (tracing's ``Traced``); see
     :mod:`painter.export.svg` for the layout."""
-    ps = paths
     s, ox, oy = canvas_transform(paths.canvas, height, width)
     pts = _array(paths.points) * np.float32(s) + np.array([ox, oy], np.float32)
     xy = nums(pts.reshape(-1).tolist())  # "x y" of every control point, formatted at once
     xy = [f"{x} {y}" for x, y in zip(xy[0::2], xy[1::2])]
-    cp, sub = _array(ps.curve_path).tolist(), _array(ps.subpath_index()).tolist()
+    cp, sub = _array(paths.curve_path).tolist(), _array(paths.subpath_index()).tolist()
     dwg = drawing(paths, height, width, background)
     layer = inkscape_layer(dwg, dwg, "paths", "paths")
-    d: list[list[str]] = [[] for _ in range(len(ps))]
+    d: list[list[str]] = [[] for _ in range(len(paths))]
     end = None
     for k in range(len(cp)):
         start = xy[4 * k]
@@ -122,8 +121,8 @@ def paths_svg(paths, height: int, width: int, background=None) -> str:
         end = xy[4 * k + 3]
     if cp:
         d[cp[-1]].append("Z")
-    rules, opacity, colors = _array(ps.fill_rule).tolist(), _array(ps.opacity).tolist(), _array(ps.colors).tolist()
-    for i in range(len(ps)):
+    rules, opacity, colors = (_array(x).tolist() for x in (paths.fill_rule, paths.opacity, paths.colors))
+    for i in range(len(paths)):
         if not d[i]:
             continue
         op = opacity[i]

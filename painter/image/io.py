@@ -119,14 +119,19 @@ def resize_longer(img: torch.Tensor, size: int) -> torch.Tensor:
     import torch
 
     _, h, w = img.shape
-    s = size / max(h, w)
-    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    nh, nw = longer_side(h, w, size)
     if (nh, nw) == (h, w):
         return img
-    mode = "area" if s < 1 else "bicubic"
+    mode = "area" if nh < h or nw < w else "bicubic"
     kw = {} if mode == "area" else {"align_corners": False}
     out = torch.nn.functional.interpolate(img[None], size=(nh, nw), mode=mode, **kw)[0]
     return out.clamp(0, 1)
+
+
+def longer_side(height: int, width: int, size: int) -> tuple[int, int]:
+    """(height, width) scaled so that the longer side is ``size`` px (aspect kept, at least 1)."""
+    s = size / max(height, width)
+    return max(1, round(height * s)), max(1, round(width * s))
 
 
 def resize_array(img: np.ndarray, size: int) -> np.ndarray:
@@ -136,11 +141,11 @@ def resize_array(img: np.ndarray, size: int) -> np.ndarray:
     import cv2
 
     h, w = img.shape[:2]
-    s = size / max(h, w)
-    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    nh, nw = longer_side(h, w, size)
     if (nh, nw) == (h, w):
         return img
-    out = cv2.resize(np.ascontiguousarray(img), (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    shrink = nh < h or nw < w
+    out = cv2.resize(np.ascontiguousarray(img), (nw, nh), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
     return out.clip(0, 1)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..primitives.canvas import FLATTEN_TOLERANCE, MAX_SEGMENTS, canvas_transform
-from .outlines import Traced
+from .outlines import Traced, subpath_index
 
 #: half the width of the anti-aliasing ramp, in pixels
 AA_HALF = 0.5
@@ -66,12 +66,11 @@ def next_curves(curve_path: np.ndarray, curve_subpath: np.ndarray) -> np.ndarray
     nxt = np.arange(1, k + 1)
     if k == 0:
         return nxt
-    start = np.ones(k, dtype=bool)
-    start[1:] = (curve_path[1:] != curve_path[:-1]) | (curve_subpath[1:] != curve_subpath[:-1])
-    sub = np.cumsum(start) - 1
+    sub = subpath_index(curve_path, curve_subpath)
     last = np.ones(k, dtype=bool)
     last[:-1] = sub[1:] != sub[:-1]
-    nxt[last] = np.flatnonzero(start)[sub[last]]
+    first = np.flatnonzero(np.diff(sub, prepend=-1))  # each subpath's first curve
+    nxt[last] = first[sub[last]]
     return nxt
 
 

@@ -57,10 +57,7 @@ class Traced:
 
     def subpath_index(self) -> np.ndarray:
         """[K] global index of each curve's subpath (0, 1, ... over all paths)."""
-        cp, cs = self.curve_path, self.curve_subpath
-        start = np.ones(cp.shape, dtype=bool)
-        start[1:] = (cp[1:] != cp[:-1]) | (cs[1:] != cs[:-1])
-        return np.cumsum(start) - 1
+        return subpath_index(self.curve_path, self.curve_subpath)
 
     def to_paths(self):
         """The same art as a :class:`painter.primitives.PathSet` (imports torch)."""
@@ -72,6 +69,14 @@ class Traced:
         return PathSet(t(self.points.copy()), t(self.curve_path.copy()), t(self.curve_subpath.copy()),
                        t(self.colors.copy()), t(self.opacity.copy()), t(self.fill_rule.copy()), self.canvas,
                        self.background, dict(self.meta))
+
+
+def subpath_index(curve_path: np.ndarray, curve_subpath: np.ndarray) -> np.ndarray:
+    """[K] global index of each curve's subpath, as
+    :func:`painter.primitives.paths.subpath_index` (numpy)."""
+    start = np.ones(curve_path.shape, dtype=bool)
+    start[1:] = (curve_path[1:] != curve_path[:-1]) | (curve_subpath[1:] != curve_subpath[:-1])
+    return np.cumsum(start) - 1
 
 
 def assemble(subpaths: list[list[np.ndarray]], inks: np.ndarray, shape: tuple[int, int],
