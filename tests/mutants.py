@@ -36,6 +36,10 @@ class Mutant:
 
 
 MUTANTS = [
+    Mutant("texture Grams collapsed to one number per level (the bug of 79fa431)", "painter/style/texture.py",
+           "1))[0].flatten(1))\n",
+           "1)).flatten(1))\n",
+           ("tests/test_texture.py",)),
     Mutant("compositing order reversed", "painter/render/__init__.py",
            "    pts, s = to_pixels(points, canvas, height, width)\n",
            "    points, widths, colors, opacity = (t.flip(0) for t in (points, widths, colors, opacity))\n"

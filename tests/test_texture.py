@@ -25,6 +25,30 @@ def test_the_same_texture_is_near_and_another_far():
         assert near < 0.25 * far, (near, far)
 
 
+def test_statistics_are_each_filter_s_mean_and_the_filters_correlations():
+    """Per level, a mean for each of the bank's filters and their Gram matrix, filter by
+    filter: the statistics that tell an orientation from another at the same energy."""
+    bank = FilterBank(seed=0)
+    stats = bank.statistics(grey_texture("gravel", 0, 0))
+    assert 1 < len(stats.grams) <= len(bank.weights)  # as many levels as the picture holds
+    for m, g, w in zip(stats.means, stats.grams, bank.weights):
+        assert m.shape == (len(w),) and g.shape == (len(w), len(w))
+        assert torch.allclose(g, g.t())
+
+
+def test_the_same_stripes_turned_are_another_texture():
+    """Stripes and the same stripes turned a quarter: the same energy at every scale,
+    so only the filters' separate responses tell them apart, and they must."""
+    bank = FilterBank(seed=0)
+    x = torch.arange(96, dtype=torch.float32)
+    stripes = (0.5 + 0.5 * torch.sin(x / 2.0))[None, None, :].expand(3, 96, 96).contiguous()
+    turned = stripes.transpose(1, 2).contiguous()
+    shifted = torch.roll(stripes, 5, dims=2)
+    far = texture_loss(bank.statistics(turned), bank.statistics(stripes))
+    near = texture_loss(bank.statistics(shifted), bank.statistics(stripes))
+    assert far > 0.3 and near < 0.05 * far, (near, far)
+
+
 def test_statistics_ignore_where_things_are_and_the_picture_s_size():
     bank = FilterBank(seed=1)
     img = grey_texture("gravel", 0, 0, 192)

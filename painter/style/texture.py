@@ -76,7 +76,7 @@ class FilterBank:
                     break
                 x = F.avg_pool2d(x, 2, ceil_mode=True)
             padded = F.pad(x, [self.size // 2] * 4, mode="reflect")
-            out.append(F.relu(conv2d(padded, w.to(x), 2 if level < SAMPLED_LEVELS else 1)).flatten(1))
+            out.append(F.relu(conv2d(padded, w.to(x), 2 if level < SAMPLED_LEVELS else 1))[0].flatten(1))
         return out
 
     def statistics(self, image: torch.Tensor, texture_only: bool = False) -> Statistics:
