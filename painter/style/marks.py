@@ -18,9 +18,13 @@ local variance):
 
 Each is summarized by its quantiles (:data:`QUANTILES`) over the pixels that hold
 brushwork (weighted by edge energy); lengths, widths and spacings as shares of the
-picture's longer side. ``detail_ratio`` is the median length where the picture
-holds the most detail (its strongest quarter of edge energy at a coarse scale)
-over that where it holds the least: painters shorten their marks in detail.
+picture's longer side. ``detail_ratio`` is the typical length (the weighted mean of
+its log) where the picture holds the most detail (its strongest quarter of edge
+energy at a coarse scale) over that where it holds the least: painters shorten their
+marks in detail, or lengthen them. The mean of the log rather than the median, which
+jumps between the steps of :data:`OFFSETS`: the rocket photo's ratio read 4.6, 1.8
+and 4.7 at 256, 384 and 512 px by the median, 2.7, 2.5 and 4.6 by the mean (Starry
+Night's 1.4 at each by both); pictures are compared at one size all the same.
 
     stats = marks(img)                         # [3,H,W] in [0, 1], measured at 512 px
     mark_distance(stats, painting_stats)       # 0: the same marks
@@ -91,7 +95,7 @@ def marks(img: torch.Tensor, wavelength: float | None = None) -> Marks:
     lo, hi = torch.quantile(_sample(coarse), torch.tensor([0.25, 0.75]))
     flat, busy = coarse <= lo, coarse >= hi
     lf = length.flatten()
-    detail = _wquantile(lf[busy], weight[busy], 0.5) / max(1e-6, _wquantile(lf[flat], weight[flat], 0.5))
+    detail = math.exp(_wmean(lf[busy].log(), weight[busy]) - _wmean(lf[flat].log(), weight[flat]))
     has_space = torch.isfinite(spacing.flatten())
     return Marks(
         length=_quantiles(lf / longer, weight),
@@ -185,6 +189,12 @@ def _wquantile(x: torch.Tensor, w: torch.Tensor, q: float) -> float:
     cum = torch.cumsum(w[order].double(), 0)
     i = int(torch.searchsorted(cum, q * cum[-1]).clamp(max=len(cum) - 1))
     return float(x[order][i])
+
+
+def _wmean(x: torch.Tensor, w: torch.Tensor) -> float:
+    """The mean of ``x`` weighted by ``w`` (0 when empty)."""
+    total = float(w.double().sum())
+    return float((x.double() * w.double()).sum()) / total if total > 0 else 0.0
 
 
 def _quantiles(x: torch.Tensor, w: torch.Tensor) -> tuple[float, ...]:
