@@ -63,9 +63,42 @@ def test_the_brush_draws_lengths_from_a_spread():
     assert torch.allclose(varied, 8.0 * stretch, atol=1e-3)
 
 
+def test_a_length_map_lengthens_strokes_where_it_says_and_leaves_widths():
+    target = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
+    blank = torch.zeros(3, 64, 64)
+    longer = torch.ones(64, 64)
+    longer[:, 32:] = 3.0  # the right half draws strokes three times as long
+    s = place_strokes(target, blank, 300, 2.0, 6.0, torch.Generator().manual_seed(0), length_map=longer)
+    length = (s["points"][:, 3] - s["points"][:, 0]).norm(dim=1)
+    right = s["points"][:, :, 0].mean(1) >= 32.0  # centres: pixel + 0.5 + a jitter within half a pixel
+    assert 50 < int(right.sum()) < 250
+    assert torch.allclose(length[right], torch.full_like(length[right], 18.0), atol=0.6)
+    assert torch.allclose(length[~right], torch.full_like(length[~right], 6.0), atol=0.6)
+    assert torch.allclose(s["widths"], torch.full_like(s["widths"], 2.0))
+
+
+def test_strokes_follow_the_measured_detail_ratio():
+    """A preset's detail_length makes the strokes placed where the photo holds detail
+    that many times as long as those where it is flat (their widths follow the size
+    map either way)."""
+    from painter.engine.run import SIZE_DETAIL, SIZE_FLAT, _length_map
+    from painter.style.styles import Brush
+
+    class P:  # the two things _length_map reads of a plan
+        detail = torch.linspace(0, 1, 11).view(1, 1, 11)
+
+    size_map = SIZE_FLAT + (SIZE_DETAIL - SIZE_FLAT) * P.detail[0]
+    assert _length_map(P, Brush(), size_map) is None
+    for ratio in (0.5, 2.0):
+        total = _length_map(P, Brush(detail_length=ratio), size_map) * size_map
+        assert abs(float(total[0, -1] / total[0, 0]) - ratio) < 1e-4
+        assert abs(float(total[0, 0] * total[0, -1]) - SIZE_FLAT * SIZE_DETAIL) < 1e-4  # about the same mean size
+
+
 def test_a_measured_preset_shows_the_marks():
     from painter.style.analyze import preset, to_toml
 
     d = preset(dashes(24, 3, 8), "dashes")
     assert len(d["measured"]["mark_length"]) == 3 and d["measured"]["mark_spacing"][1] > 0
     assert "mark_length = [" in to_toml(d)
+    assert abs(d["brush"]["detail_length"] - d["measured"]["mark_detail_ratio"]) < 1e-3

@@ -30,6 +30,7 @@ def place_strokes(
     weight: torch.Tensor | None = None,
     size_map: torch.Tensor | None = None,
     length_spread: float = 0.0,
+    length_map: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
     ``target`` (both [3,H,W]).
@@ -48,11 +49,14 @@ def place_strokes(
     eagerly); ``size_map`` ([H,W] > 0) scales each stroke's width and length by its
     value at the stroke's centre (fine strokes where the picture holds detail);
     ``length_spread`` > 0 draws each stroke's length from a log-normal of that
-    deviation around ``length`` (a painting's marks vary in length).
+    deviation around ``length`` (a painting's marks vary in length); ``length_map``
+    ([H,W] > 0) scales each length (not its width) by its value at the centre (a
+    painting's marks may lengthen or shorten with the detail they paint).
 
     Returns pixel-space tensors: ``points`` [n,4,2], ``widths`` [n,2], ``colors``
     [n,3], ``opacity`` [n], ``scale`` [n] (the size_map's factor, 1 without one) and
-    ``stretch`` [n] (each length's factor from ``length_spread``, 1 without it).
+    ``stretch`` [n] (each length's factor from ``length_spread`` and ``length_map``,
+    1 without them).
     """
     dev = target.device
     _, h, w = target.shape
@@ -94,6 +98,8 @@ def place_strokes(
     centre = torch.stack([cx.float(), cy.float()], -1) + 0.5 + jitter
     scale = torch.ones(n) if size_map is None else size_map.float().cpu()[cy, cx]
     stretch = torch.exp(length_spread * torch.randn(n, generator=generator)) if length_spread > 0 else torch.ones(n)
+    if length_map is not None:
+        stretch = stretch * length_map.float().cpu()[cy, cx]
     off = bend * length * scale * stretch * (2 * torch.rand(n, generator=generator) - 1) if bend else None
     points = stroke_points(centre, ang, length * scale * stretch, off)
     widths = torch.tensor([float(width), float(width) * taper]) * scale[:, None]

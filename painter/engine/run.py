@@ -217,7 +217,7 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
         new = place_strokes(aim, below, n, layer.width, max(layer.length, 0.01), gen, angles=angles,
                             taper=brush.taper, bend=brush.bend, opacity=brush.opacity[1],
                             along_edges=_contour(plan, layer), weight=weight, size_map=size_map,
-                            length_spread=brush.length_spread)
+                            length_spread=brush.length_spread, length_map=_length_map(plan, brush, size_map))
         b = bounds.expand(n, 7).clone()
         b[:, [0, 1, 4, 6]] *= new.pop("scale")[:, None]  # a stroke's limits follow its size ...
         b[:, [4, 6]] *= new.pop("stretch")[:, None]  # ... and its length's draw
@@ -272,6 +272,20 @@ def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor
     if layer.detail:
         return 0.02 + detail * detail + FACE_PLACE * faces, size_map
     return 1 + FACE_PLACE * faces, size_map
+
+
+def _length_map(plan: Plan, brush, size_map: torch.Tensor | None) -> torch.Tensor | None:
+    """[H,W]: how much longer than their size map makes them ``brush``'s strokes are
+    where they land, when the brush says how length follows detail
+    (``detail_length``: the length where the picture holds the most detail over that
+    where it is flat, a painting's measured ``mark_detail_ratio``), else None. The
+    lengths run geometrically from flat to detail, about the size map's mean."""
+    if not brush.detail_length or size_map is None:
+        return None
+    detail = plan.detail[0]
+    mean = math.log(SIZE_FLAT * SIZE_DETAIL) / 2
+    spread = math.log(brush.detail_length)
+    return torch.exp(mean + spread * (detail - 0.5)) / size_map
 
 
 def _contour(plan: Plan, layer: LayerPlan) -> bool:

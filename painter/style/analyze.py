@@ -54,8 +54,6 @@ TEXTURE_WEIGHT, COHERENCE_WEIGHT, SSIM_WEIGHT = 6.0, 0.3, 0.04
 #: 0.77 (held out 0.52 -> 0.71), coherence 0.47 -> 0.59, texture 0.85 -> 0.80, marks
 #: 0.54 -> 0.49, the lowest SSIM 0.63 -> 0.53
 PALETTE_STRENGTH = 1.0
-#: the marks of a measured preset's [measured] table are read at this longer side (cheap; their sizes are shares)
-MARKS_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -167,9 +165,10 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     [3,H,W]: its palette, a brush sized by its texture wavelength and shaped by its
     coherence, a working size that resolves that wavelength, a flow that swirls as
     much as it does, dark contours where it has them, opacity from its broken
-    colour, a material and a layer schedule."""
+    colour, strokes that lengthen or shorten with detail as its marks do (the marks'
+    ``detail_ratio``), a material and a layer schedule."""
     m = measure(img)
-    mk = marks(_resized(img.detach().float().cpu(), MARKS_SIZE))
+    mk = marks(_resized(img.detach().float().cpu(), MEASURE_SIZE), m.scale * MEASURE_SIZE)
     aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
     width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
     # the last layer's strokes are the painting's own size (their coverage is their
@@ -197,7 +196,8 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
         "size": work_size,
         "ground": "paint",
         "brush": {"aspect": round(aspect, 2), "taper": 0.8, "bend": round(bend, 3),
-                  "opacity": [0.6, 1.0] if broken else [0.9, 1.0], "width_scale": 1.0, "growth": 1.4},
+                  "opacity": [0.6, 1.0] if broken else [0.9, 1.0], "width_scale": 1.0, "growth": 1.4,
+                  "detail_length": round(mk.detail_ratio, 3)},
         "flow": {"mode": "structure", "curl": round(min(0.8, max(0.0, 2.5 * (m.swirl - 0.45))), 2)},
         "palette": {"colors": ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in m.palette],
                     "strength": PALETTE_STRENGTH, "snap": 0.5},

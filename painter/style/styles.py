@@ -48,6 +48,7 @@ class Brush:
     growth: float = math.inf  # widths may grow to this many times their starting width
     bend_slack: float = math.inf  # strokes may curve this much more than ``bend`` (fraction of their length)
     length_spread: float = 0.0  # log-normal deviation of the strokes' lengths (a painting's marks vary)
+    detail_length: float = 0.0  # strokes' length where the picture holds detail over where it is flat (0: as wide)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Style:
 
 def _brush(d: dict[str, Any], base: Brush = Brush()) -> Brush:
     kw = {k: d[k] for k in ("aspect", "taper", "bend", "width_scale", "max_width_px", "growth", "bend_slack",
-                            "length_spread") if k in d}
+                            "length_spread", "detail_length") if k in d}
     if "opacity" in d:
         kw["opacity"] = tuple(float(v) for v in d["opacity"])
     return replace(base, **{k: (float(v) if not isinstance(v, tuple) else v) for k, v in kw.items()})
