@@ -207,3 +207,22 @@ def test_the_coherence_pull_moves_the_edges_toward_the_painting_s():
         term(img).backward()
         opt.step()
     assert float(coherence(img.detach(), 1.5)) > start + 0.2
+
+
+def test_an_exemplar_mixes_hues_of_like_value():
+    """Mixed strokes take a palette colour near their own value: three dark hues and
+    three light ones never trade places."""
+    from painter.style.styles import MIX_SHARE, mix_by_value
+
+    dark = torch.tensor([[0.1, 0.1, 0.4], [0.3, 0.05, 0.05], [0.05, 0.2, 0.05]])
+    light = torch.tensor([[1.0, 0.95, 0.5], [0.7, 0.95, 1.0], [1.0, 0.85, 0.85]])
+    palette = torch.cat([dark, light])
+    g = torch.Generator().manual_seed(0)
+    colors = palette[torch.randint(6, (2000,), generator=g)]
+    mixed = mix_by_value(colors, palette, g)
+    changed = (mixed != colors).any(1)
+    assert abs(float(changed.float().mean()) - MIX_SHARE * 2 / 3) < 0.05  # a third draw their own colour back
+    was_dark = (colors[:, None] == dark[None]).all(-1).any(1)
+    is_dark = (mixed[:, None] == dark[None]).all(-1).any(1)
+    assert torch.equal(was_dark, is_dark)
+    assert len(torch.unique(mixed[was_dark], dim=0)) == 3  # every dark hue mixes into the darks
