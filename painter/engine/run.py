@@ -275,11 +275,11 @@ def _placement(plan: Plan, layer: LayerPlan) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _length_map(plan: Plan, brush, size_map: torch.Tensor | None) -> torch.Tensor | None:
-    """[H,W]: how much longer than their size map makes them ``brush``'s strokes are
-    where they land, when the brush says how length follows detail
-    (``detail_length``: the length where the picture holds the most detail over that
-    where it is flat, a painting's measured ``mark_detail_ratio``), else None. The
-    lengths run geometrically from flat to detail, about the size map's mean."""
+    """[H,W]: the factor on the lengths of ``brush``'s strokes, beyond their size map,
+    where they land, when the brush says how length follows detail (``detail_length``:
+    the length where the picture holds the most detail over that where it is flat, a
+    painting's measured ``mark_detail_ratio``), else None. The lengths run
+    geometrically from flat to detail, about the size map's mean."""
     if not brush.detail_length or size_map is None:
         return None
     detail = plan.detail[0]

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from ..image.color import parse_hex, pixels
+from ..image.imageops import luminance
 from ..materials import Material, material
 from .flow import curl_angles, smooth_noise
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
@@ -48,7 +49,7 @@ class Brush:
     growth: float = math.inf  # widths may grow to this many times their starting width
     bend_slack: float = math.inf  # strokes may curve this much more than ``bend`` (fraction of their length)
     length_spread: float = 0.0  # log-normal deviation of the strokes' lengths (a painting's marks vary)
-    detail_length: float = 0.0  # strokes' length where the picture holds detail over where it is flat (0: as wide)
+    detail_length: float = 0.0  # strokes' length where the picture holds detail over where it is flat (0: as widths)
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,8 @@ def mix_by_value(colors: torch.Tensor, palette: torch.Tensor, g: torch.Generator
     light and dark that no painting has (its texture distance to Starry Night 0.70;
     0.17 of like value)."""
     mix = torch.rand(len(colors), generator=g) < MIX_SHARE
-    weights = torch.tensor([0.2126, 0.7152, 0.0722])
-    gap = ((colors[mix] - palette[:, None]) * weights).sum(-1).abs().t()  # [mixed, colours]
+    value = luminance(torch.cat([colors[mix], palette]).t()[:, :, None])[0, :, 0]
+    gap = (value[: int(mix.sum()), None] - value[None, int(mix.sum()):]).abs()  # [mixed, colours]
     near = gap.topk(min(MIX_NEAREST, len(palette)), largest=False).indices
     out = colors.clone()
     out[mix] = palette[near.gather(1, torch.randint(near.shape[1], (len(near), 1), generator=g))[:, 0]]
