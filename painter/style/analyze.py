@@ -170,8 +170,9 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     much as it does, dark contours where it has them, opacity from its broken
     colour, strokes that lengthen or shorten with detail as its marks do (the marks'
     ``detail_ratio``), a material and a layer schedule."""
-    m = measure(img)
-    mk = marks(_resized(img.detach().float().cpu(), MEASURE_SIZE), m.scale * MEASURE_SIZE)
+    small = _resized(img.detach().float().cpu(), MEASURE_SIZE)  # once: measure keeps a picture at its size
+    m = measure(small)
+    mk = marks(small, m.scale * MEASURE_SIZE)
     aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
     width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
     # the last layer's strokes are the painting's own size (their coverage is their
