@@ -40,6 +40,12 @@ MUTANTS = [
            "1))[0].flatten(1))\n",
            "1)).flatten(1))\n",
            ("tests/test_texture.py",)),
+    Mutant("texture loss pushes hues (luma's true gradient)", "painter/style/texture.py",
+           "            y = value(image)\n", "            y = image[:1] * 0.299 + image[1:2] * 0.587 + image[2:] * 0.114\n",
+           ("tests/test_styles.py::test_the_value_only_losses_move_values_not_hues",)),
+    Mutant("SSIM loss pushes hues (luma's true gradient)", "painter/engine/losses.py",
+           "    x, y = value(img), luminance(target)\n", "    x, y = luminance(img), luminance(target)\n",
+           ("tests/test_styles.py::test_the_value_only_losses_move_values_not_hues",)),
     Mutant("compositing order reversed", "painter/render/__init__.py",
            "    pts, s = to_pixels(points, canvas, height, width)\n",
            "    points, widths, colors, opacity = (t.flip(0) for t in (points, widths, colors, opacity))\n"

@@ -69,3 +69,16 @@ def test_sobel_by_shifts_is_the_3x3_kernel():
     assert torch.allclose(gy, torch.nn.functional.conv2d(x, kx.t().reshape(1, 1, 3, 3))[:, 0], atol=1e-6)
     xd = torch.rand(1, 7, 8, dtype=torch.double, generator=torch.Generator().manual_seed(3)).requires_grad_()
     assert torch.autograd.gradcheck(lambda t: torch.stack(imageops.sobel(t)), (xd,))
+
+
+def test_value_is_luma_whose_gradient_is_grey():
+    """imageops.value: luminance's numbers, and a gradient that moves R, G and B
+    alike (a luma-only loss lightens or darkens, never changes the hue)."""
+    img = torch.rand(3, 9, 7, generator=torch.Generator().manual_seed(3)).requires_grad_()
+    y = imageops.value(img)
+    assert torch.equal(y, imageops.luminance(img.detach()))
+    (y * torch.rand(1, 9, 7, generator=torch.Generator().manual_seed(4))).sum().backward()
+    assert torch.equal(img.grad[0], img.grad[1]) and torch.equal(img.grad[1], img.grad[2])
+    grey = torch.rand(1, 5, 5).requires_grad_()
+    imageops.value(grey).sum().backward()  # a grey picture is its own luma
+    assert torch.equal(grey.grad, torch.ones(1, 5, 5))

@@ -209,6 +209,34 @@ def test_the_coherence_pull_moves_the_edges_toward_the_painting_s():
     assert float(coherence(img.detach(), 1.5)) > start + 0.2
 
 
+def test_the_value_only_losses_move_values_not_hues():
+    """The texture, coherence and SSIM terms judge light and dark alone, so pushing a
+    coloured picture by them (against a pixel loss, by plain gradient steps) lightens
+    or darkens each pixel by the same amount in R, G and B: a blue stays blue. Through
+    luma's true gradient, green moved twice as far as red: lights went green."""
+    from dataclasses import replace
+
+    from painter.engine.losses import ssim_loss, texture_term
+
+    y, x = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    stripes = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + 0.5 * y) / 6)).expand(3, -1, -1).contiguous()
+    st = replace(load_style("none"), texture_weight=1.0, coherence_weight=1.0, image=stripes)
+    term = texture_term(st, "cpu")
+    start = torch.stack([0.2 + 0.2 * torch.rand(64, 64, generator=torch.Generator().manual_seed(1)),
+                         torch.full((64, 64), 0.35), torch.full((64, 64), 0.7)])  # a mottled blue
+    img = start.clone().requires_grad_()
+    opt = torch.optim.SGD([img], lr=2.0)
+    for _ in range(20):
+        opt.zero_grad()
+        loss = ((img - start) ** 2).mean() + term(img) + 0.1 * ssim_loss(img, stripes)
+        loss.backward()
+        opt.step()
+    moved = (img.detach() - start).abs()
+    assert moved.mean() > 1e-3  # the terms did push
+    spread = (img.detach() - start).amax(0) - (img.detach() - start).amin(0)  # the channels' disagreement
+    assert spread.max() < 1e-3 * moved.max(), (float(spread.max()), float(moved.max()))
+
+
 def test_an_exemplar_mixes_hues_of_like_value():
     """Mixed strokes take a palette colour near their own value: three dark hues and
     three light ones never trade places."""

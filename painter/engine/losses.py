@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 
 from ..image.color import hue_distance2, srgb_to_lab
-from ..image.imageops import coherences, gaussian_blur, luminance
+from ..image.imageops import coherences, gaussian_blur, luminance, value
 from ..image.io import resize_longer
 
 #: longer side (pixels) at which the VGG losses look at the painting
@@ -67,9 +67,9 @@ def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = SSIM_SIGMA
     """1 - the mean SSIM of the lumas of ``img`` and ``target`` ([3,H,W] in [0, 1],
     Gaussian windows of ``sigma`` px): a content loss that needs no weights. It
     asks for the photo's local structure (edges, features, their contrast) and
-    leaves colour alone, so a strong texture keeps faces and shapes readable.
-    ``weight`` ([1,H,W] in [0,1]) restricts it to a region."""
-    x, y = luminance(img), luminance(target)
+    leaves colour alone (its gradient moves values, not hues: imageops.value), so a
+    strong texture keeps faces and shapes readable. ``weight`` ([1,H,W] in [0,1]) restricts it to a region."""
+    x, y = value(img), luminance(target)
     mx, my, xx, yy, xy = gaussian_blur(torch.cat([x, y, x * x, y * y, x * y]), sigma)  # one blur for all five
     vx, vy, cxy = xx - mx * mx, yy - my * my, xy - mx * my
     c1, c2 = 0.01 ** 2, 0.03 ** 2
@@ -184,7 +184,7 @@ def texture_term(style, dev, style_scale: float = 1.0) -> Callable[[torch.Tensor
         if style.texture_weight > 0:
             loss = TEXTURE_SCALE * style.texture_weight * texture_loss(bank.statistics(x, texture_only=True), stats)
         if style.coherence_weight > 0:
-            edges = coherences(resize_longer(x, small), sigmas)
+            edges = coherences(resize_longer(value(x), small), sigmas)  # values, not hues
             loss = loss + style.coherence_weight * ((edges - coh) ** 2).mean()
         return loss
 

@@ -110,9 +110,34 @@ def sobel(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def luminance(img: torch.Tensor) -> torch.Tensor:
-    """[3,H,W] RGB -> [1,H,W] Rec. 601 luma."""
+    """[3,H,W] RGB -> [1,H,W] Rec. 601 luma ([1,H,W], a grey picture, is its own)."""
+    if img.shape[0] == 1:
+        return img
     w = torch.tensor([0.299, 0.587, 0.114], device=img.device, dtype=img.dtype)
     return (img * w.view(3, 1, 1)).sum(0, keepdim=True)
+
+
+def value(img: torch.Tensor) -> torch.Tensor:
+    """[3,H,W] RGB -> [1,H,W] luma (as :func:`luminance`) for the losses that judge
+    light and dark alone (SSIM content, texture, coherence): its gradient moves the
+    three channels alike, so such a loss makes a stroke lighter or darker, never
+    another hue. Through the true gradient, Rec. 601's weights moved green twice as
+    far as red and five times as far as blue: lightened strokes turned green and
+    darkened ones magenta."""
+    return _Value.apply(img)
+
+
+class _Value(torch.autograd.Function):
+    """Luma forward; backward, the same step to every channel (a grey step)."""
+
+    @staticmethod
+    def forward(ctx, img):
+        ctx.channels = img.shape[0]
+        return luminance(img)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.channels, -1, -1)
 
 
 def structure_tensor(img: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -153,7 +178,7 @@ def coherence(img: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def coherences(img: torch.Tensor, sigmas: tuple[float, ...]) -> torch.Tensor:
-    """:func:`coherence` of [3,H,W] at each of the increasing scales ``sigmas`` px
+    """:func:`coherence` of [3,H,W] (or of a luma [1,H,W]) at each of the increasing scales ``sigmas`` px
     ([len(sigmas)]): one Sobel, each scale's blur continuing the last's."""
     gx, gy = sobel(luminance(img))
     j, out, done = torch.cat([gx * gx, gx * gy, gy * gy]), [], 0.0

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..image.imageops import conv2d, luminance
+from ..image.imageops import conv2d, value
 
 #: levels of the pyramid, filters per level, filter size
 LEVELS, FILTERS, SIZE = 5, 32, 7
@@ -82,9 +82,10 @@ class FilterBank:
     def statistics(self, image: torch.Tensor, texture_only: bool = False) -> Statistics:
         """The texture statistics of ``image`` [3,H,W] in [0, 1] (differentiable).
         ``texture_only``: of its luma scaled to zero mean and unit deviation, so that
-        neither its colours nor its contrast count (a measure of texture alone)."""
+        neither its colours nor its contrast count (a measure of texture alone; as a
+        loss, it moves the picture's values, not its hues: imageops.value)."""
         if texture_only:
-            y = luminance(image)
+            y = value(image)
             image = (y - y.mean()) / y.std().clamp_min(1e-6)
         means, grams = [], []
         for r in self.responses(image):
