@@ -198,7 +198,8 @@ def _vgg_weights(style, style_weight, content_weight) -> tuple[float, float]:
 
 
 def _gray(img: torch.Tensor) -> torch.Tensor:
-    return luminance(img).expand(3, -1, -1)
+    """``img`` as grey (--preserve-color's VGG losses see luma only, and move values, not hues)."""
+    return value(img).expand(3, -1, -1)
 
 
 def _stderr(msg: str) -> None:
