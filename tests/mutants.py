@@ -46,6 +46,9 @@ MUTANTS = [
     Mutant("SSIM loss pushes hues (luma's true gradient)", "painter/engine/losses.py",
            "    x, y = value(img), luminance(target)\n", "    x, y = luminance(img), luminance(target)\n",
            ("tests/test_styles.py::test_the_value_only_losses_move_values_not_hues",)),
+    Mutant("k-means palette keeps its first run", "painter/image/color.py",
+           "    for _ in range(max(1, restarts)):\n", "    for _ in range(1):\n",
+           ("tests/test_analyze.py::test_a_picture_s_palette_does_not_depend_on_its_size",)),
     Mutant("compositing order reversed", "painter/render/__init__.py",
            "    pts, s = to_pixels(points, canvas, height, width)\n",
            "    points, widths, colors, opacity = (t.flip(0) for t in (points, widths, colors, opacity))\n"
