@@ -133,17 +133,23 @@ def kmeans_palette(colors: torch.Tensor, k: int = 8, iterations: int = 50, seed:
     squared error). One run lands in one of many local optima: the four shared
     paintings, each against itself at 300, 384 and 700 px, gave palettes a median 7
     CIELAB units apart (up to 13, half a photo's distance to a painting); the best
-    of eight, a median 1.8 (up to 6)."""
+    of eight, a median 1.0 (up to 4.2), in 0.1 to 0.2 s."""
     g = torch.Generator().manual_seed(seed)
     lab = srgb_to_lab(colors).double()
     k = max(1, min(k, lab.shape[0]))
+    sample = lab[:: max(1, lab.shape[0] // KMEANS_SAMPLE)]  # the runs race on a sample; the best is refined on all
     best, best_error = lab[:k], float("inf")
     for _ in range(max(1, restarts)):
-        centres = _kmeans(lab, _kmeans_pp(lab, k, g), iterations)
-        error = float((torch.cdist(lab, centres).min(1).values ** 2).sum())
+        centres = _kmeans(sample, _kmeans_pp(sample, k, g), iterations)
+        error = float((torch.cdist(sample, centres).min(1).values ** 2).sum())
         if error < best_error:
             best, best_error = centres, error
+    best = _kmeans(lab, best, iterations)
     return lab_to_srgb(best[torch.argsort(best[:, 0])].float())
+
+
+#: the k-means runs of kmeans_palette compare their optima on about this many colours
+KMEANS_SAMPLE = 4000
 
 
 def _kmeans_pp(lab: torch.Tensor, k: int, g: torch.Generator) -> torch.Tensor:
@@ -156,10 +162,14 @@ def _kmeans_pp(lab: torch.Tensor, k: int, g: torch.Generator) -> torch.Tensor:
 
 
 def _kmeans(lab: torch.Tensor, centres: torch.Tensor, iterations: int) -> torch.Tensor:
-    """Lloyd's iterations from ``centres`` [k,3] over ``lab`` [N,3] (an empty cluster keeps its centre)."""
-    k = centres.shape[0]
+    """Lloyd's iterations from ``centres`` [k,3] over ``lab`` [N,3] (an empty cluster
+    keeps its centre), at most ``iterations``: they stop once no colour changes cluster."""
+    k, last = centres.shape[0], None
     for _ in range(iterations):
         assign = torch.cdist(lab, centres).argmin(1)
+        if last is not None and torch.equal(assign, last):
+            break
+        last = assign
         sums = torch.zeros_like(centres).index_add_(0, assign, lab)
         counts = torch.bincount(assign, minlength=k).unsqueeze(1).double()
         centres = torch.where(counts > 0, sums / counts.clamp_min(1), centres)
