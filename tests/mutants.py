@@ -48,7 +48,7 @@ MUTANTS = [
            ("tests/test_styles.py::test_the_value_only_losses_move_values_not_hues",)),
     Mutant("k-means palette keeps its first run", "painter/image/color.py",
            "    for _ in range(max(1, restarts)):\n", "    for _ in range(1):\n",
-           ("tests/test_analyze.py::test_a_picture_s_palette_does_not_depend_on_its_size",)),
+           ("tests/test_analyze.py::test_the_palette_is_the_best_of_several_k_means_runs",)),
     Mutant("compositing order reversed", "painter/render/__init__.py",
            "    pts, s = to_pixels(points, canvas, height, width)\n",
            "    points, widths, colors, opacity = (t.flip(0) for t in (points, widths, colors, opacity))\n"
