@@ -68,7 +68,8 @@ def ssim_loss(img: torch.Tensor, target: torch.Tensor, sigma: float = SSIM_SIGMA
     Gaussian windows of ``sigma`` px): a content loss that needs no weights. It
     asks for the photo's local structure (edges, features, their contrast) and
     leaves colour alone (its gradient moves values, not hues: imageops.value), so a
-    strong texture keeps faces and shapes readable. ``weight`` ([1,H,W] in [0,1]) restricts it to a region."""
+    strong texture keeps faces and shapes readable. ``weight`` ([1,H,W] in [0,1])
+    restricts it to a region."""
     x, y = value(img), luminance(target)
     mx, my, xx, yy, xy = gaussian_blur(torch.cat([x, y, x * x, y * y, x * y]), sigma)  # one blur for all five
     vx, vy, cxy = xx - mx * mx, yy - my * my, xy - mx * my

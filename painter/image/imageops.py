@@ -178,8 +178,9 @@ def coherence(img: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def coherences(img: torch.Tensor, sigmas: tuple[float, ...]) -> torch.Tensor:
-    """:func:`coherence` of [3,H,W] (or of a luma [1,H,W]) at each of the increasing scales ``sigmas`` px
-    ([len(sigmas)]): one Sobel, each scale's blur continuing the last's."""
+    """:func:`coherence` of [3,H,W] (or of a luma [1,H,W]) at each of the increasing
+    scales ``sigmas`` px ([len(sigmas)]): one Sobel, each scale's blur continuing the
+    last's."""
     gx, gy = sobel(luminance(img))
     j, out, done = torch.cat([gx * gx, gx * gy, gy * gy]), [], 0.0
     for s in sigmas:
