@@ -237,6 +237,25 @@ def test_the_value_only_losses_move_values_not_hues():
     assert spread.max() < 1e-3 * moved.max(), (float(spread.max()), float(moved.max()))
 
 
+def test_the_ssim_loss_moves_greys_beside_the_texture_terms():
+    """Where a texture term runs, the SSIM content loss pushes values along grey as
+    the texture terms do (equal steps in R, G and B); elsewhere it keeps luma's own
+    gradient, green first."""
+    from painter.engine.losses import ssim_loss
+
+    g = torch.Generator().manual_seed(2)
+    photo, img = torch.rand(3, 32, 32, generator=g), torch.rand(3, 32, 32, generator=g)
+    grads = {}
+    for grey in (True, False):
+        x = img.clone().requires_grad_()
+        ssim_loss(x, photo, grey=grey).backward()
+        grads[grey] = x.grad
+    assert float(grads[True].abs().max()) > 0
+    assert torch.equal(grads[True][0], grads[True][1]) and torch.equal(grads[True][1], grads[True][2])
+    r, gr, b = (float(c.abs().sum()) for c in grads[False])
+    assert gr > 1.9 * r > 1.9 * 2.5 * b
+
+
 def test_an_exemplar_mixes_hues_of_like_value():
     """Mixed strokes take a palette colour near their own value: three dark hues and
     three light ones never trade places."""

@@ -403,8 +403,8 @@ def _backward(run: "_Run", view: _View, pts, wid, col, opa) -> tuple[torch.Tenso
             inside = torch.zeros_like(img[:1])
             inside[inner] = weight
             reach_share = (yb - ya) * (xb - xa) / (h * w)
-            loss = loss + reach_share * terms.ssim * ssim_loss(img, view.photo[:, ya:yb, xa:xb],
-                                                                           SSIM_SIGMA, inside)
+            loss = loss + reach_share * terms.ssim * ssim_loss(img, view.photo[:, ya:yb, xa:xb], SSIM_SIGMA,
+                                                               inside, grey=terms.texture is not None)
         for extra in run.losses:
             loss = loss + extra(img, view.photo)
         if terms.perceptual is not None:
