@@ -256,6 +256,30 @@ def test_the_ssim_loss_moves_greys_beside_the_texture_terms():
     assert gr > 1.9 * r > 1.9 * 2.5 * b
 
 
+def test_a_paint_run_asks_for_grey_ssim_only_beside_a_texture_term(monkeypatch):
+    """The optimizer passes ``grey`` to the SSIM loss when, and only when, the style
+    carries a texture term."""
+    from dataclasses import replace
+
+    import painter.engine.run as run_module
+
+    seen = []
+    real = run_module.ssim_loss
+
+    def spy(*args, grey=False, **kw):
+        seen.append(grey)
+        return real(*args, grey=grey, **kw)
+
+    monkeypatch.setattr(run_module, "ssim_loss", spy)
+    y, x = torch.meshgrid(torch.arange(48.0), torch.arange(48.0), indexing="ij")
+    stripes = (0.5 + 0.4 * torch.sin(2 * math.pi * (x + y) / 6)).expand(3, -1, -1).contiguous()
+    base = replace(load_style("none"), ssim_weight=0.04, image=stripes)
+    for texture, want in ((1.0, True), (0.0, False)):
+        seen.clear()
+        paint(_photo(48), style=replace(base, texture_weight=texture), size=48, steps=4, notice=lambda m: None)
+        assert seen and set(seen) == {want}
+
+
 def test_an_exemplar_mixes_hues_of_like_value():
     """Mixed strokes take a palette colour near their own value: three dark hues and
     three light ones never trade places."""
