@@ -16,7 +16,7 @@ from ..primitives.strokes import stroke_points
 
 def place_strokes(
     target: torch.Tensor,
-    current: torch.Tensor,
+    current: torch.Tensor | None,
     n: int,
     width: float,
     length: float,
@@ -33,7 +33,7 @@ def place_strokes(
     length_map: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """``n`` new strokes where ``current`` (the painting so far) differs most from
-    ``target`` (both [3,H,W]).
+    ``target`` (both [3,H,W]; ``current`` None: everywhere alike, as ``weight`` says).
 
     Centres are drawn in batches with probability proportional to the blurred
     squared error (inverse transform sampling of its cumulative sum); each new centre
@@ -61,7 +61,10 @@ def place_strokes(
     dev = target.device
     _, h, w = target.shape
     sigma = max(0.5, width / 2)
-    err = gaussian_blur(((current - target) ** 2).sum(0, keepdim=True), sigma)[0]
+    if current is None:
+        err = torch.ones_like(target[0])
+    else:
+        err = gaussian_blur(((current - target) ** 2).sum(0, keepdim=True), sigma)[0]
     if along_edges:
         gx, gy = sobel(gaussian_blur(luminance(target), sigma))
         edge = (gx * gx + gy * gy)[0]

@@ -18,7 +18,7 @@ from ..image.color import recolor_to_palette, srgb_to_lab, transfer_colors
 from ..image.imageops import luminance
 from ..image.io import load_image, resize_longer
 from ..materials import describe
-from ..style.styles import Brush, LayerSpec, Style
+from ..style.styles import Brush, Brushwork, LayerSpec, Style
 from .checkpoint import fingerprint
 from .detail import detail_map, face_map, find_faces
 
@@ -84,6 +84,7 @@ class Plan:
     hatch_angle: float  # degrees, for flow "hatch"
     material: str  # the style's material, as the stroke file records it
     layers: list[LayerPlan]
+    brushwork: Brushwork | None  # the dashes laid over the finished painting (None: none)
     strokes: int
     steps: int
     seed: int
@@ -139,8 +140,8 @@ def plan_run(image, style: Style, *, strokes: int | None, size: int, steps: int,
                 bool(st.palette) and not preserve_color and _achromatic(st.palette), sw,
                 st.flow, st.curl, st.hatch_angle, describe(st.material),
                 plan_layers(specs, st.brush, n_total, steps, H, W, ground=st.ground == "paint",
-                            detail=st.detail if layers is None else 0.0), n_total, steps,
-                seed, fp)
+                            detail=st.detail if layers is None else 0.0),
+                st.brushwork if st.brushwork.cover > 0 else None, n_total, steps, seed, fp)
 
 
 def goal_colours(target: torch.Tensor, st: Style, seed: int, neural: bool) -> torch.Tensor:

@@ -45,6 +45,7 @@ from ..primitives.strokes import StrokeSet
 from ..render import render_stroke_params
 from ..style.flow import flow_angles
 from ..style.styles import LayerSpec, Style, load_style
+from .brushwork import brushwork_strokes
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from .detail import edge_map
 from .losses import SSIM_SIGMA, Terms, load_perceptual, loss_terms, palette_pull, pixel_loss, ssim_loss
@@ -166,6 +167,7 @@ def paint(
     bar = progress_bar(steps, progress, initial=state["step"])
     below = _background(plan)  # the finished layers, composited: what the active layer is drawn over
     run = _Run(plan, state, gen, bar, terms, tuple(losses), callback, checkpoint, checkpoint_every)
+    stopped = False
     with deferred_interrupts(checkpoint is not None) as interrupted:
         run.interrupted = interrupted
         for i, layer in enumerate(plan.layers):
@@ -188,6 +190,8 @@ def paint(
             if stopped:
                 break
     bar.close()
+    if not stopped:
+        below = add_brushwork(plan, state, below)
     return _result(plan, state, below, terms.perceptual is not None)
 
 
@@ -226,16 +230,38 @@ def place_layer(plan: Plan, state: dict, layer: LayerPlan, below: torch.Tensor, 
         if _contour(plan, layer):
             b[:, 2] = 0.0  # a contour the picture does not want may fade away
         parts.append((new, b, False))
-    t = state["tensors"]
     for new, b, pinned in parts:
-        k = new["points"].shape[0]
         if layer.spec.dark:
-            new["colors"] = plan.dark.expand(k, 3).clone()
-        added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
-                 "lay": torch.full((k,), layer.index, dtype=torch.long, device=dev), "bounds": b,
-                 "frozen": torch.full((k,), layer.spec.dark, device=dev),
-                 "pinned": torch.full((k,), pinned, device=dev)}
-        t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+            new["colors"] = plan.dark.expand(new["points"].shape[0], 3).clone()
+        _append(state, new, layer.index, b, frozen=layer.spec.dark, pinned=pinned)
+
+
+def _append(state: dict, new: dict, layer: int, bounds: torch.Tensor, frozen: bool, pinned: bool) -> None:
+    """Strokes ``new`` (pixel-space tensors, as place_strokes gives them) appended to
+    the run's, in ``layer``, with their ``bounds`` [k,7]; ``frozen``: their colour
+    is kept, ``pinned``: their shape."""
+    t, k = state["tensors"], new["points"].shape[0]
+    dev = t["pts"].device
+    added = {"pts": new["points"], "wid": new["widths"], "col": new["colors"], "opa": new["opacity"],
+             "lay": torch.full((k,), layer, dtype=torch.long, device=dev), "bounds": bounds,
+             "frozen": torch.full((k,), frozen, device=dev), "pinned": torch.full((k,), pinned, device=dev)}
+    t.update({key: torch.cat([t[key], v]) for key, v in added.items()})
+
+
+def add_brushwork(plan: Plan, state: dict, below: torch.Tensor) -> torch.Tensor:
+    """The style's brushwork dashes (painter.engine.brushwork) over the finished
+    painting ``below``: appended to the run's strokes as a layer of their own (never
+    optimized), and ``below`` with them drawn over it."""
+    dashes = brushwork_strokes(plan, below)
+    if dashes is None:
+        return below
+    lay, k = state["tensors"]["lay"], dashes["points"].shape[0]
+    layer = int(lay.max()) + 1 if len(lay) else 0
+    _append(state, dashes, layer, torch.zeros(k, 7, device=plan.device), frozen=True, pinned=True)
+    h, w = plan.size
+    with torch.no_grad():
+        return render_stroke_params(dashes["points"] / plan.longer, dashes["widths"] / plan.longer, dashes["colors"],
+                                    dashes["opacity"], plan.canvas, h, w, below)
 
 
 #: the detail layer's strokes grow at most this much wider or longer than placed

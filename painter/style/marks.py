@@ -25,6 +25,10 @@ marks in detail, or lengthen them. The mean of the log rather than the median, w
 jumps between the steps of :data:`OFFSETS`: the rocket photo's ratio read 4.6, 1.8
 and 4.7 at 256, 384 and 512 px by the median, 2.7, 2.5 and 4.6 by the mean (Starry
 Night's 1.4 at each by both); pictures are compared at one size all the same.
+``flat_contrast`` is the deviation of the high-pass where the picture holds the least
+detail (that same quarter): how strongly its marks show where it paints nothing in
+particular (Starry Night 0.07, the Great Wave's flat print 0.02). It is what a
+painting's brushwork layer takes (painter.engine.brushwork), not a distance.
 
     stats = marks(img)                         # [3,H,W] in [0, 1], measured at 512 px
     mark_distance(stats, painting_stats)       # 0: the same marks
@@ -60,6 +64,7 @@ class Marks:
     spacing: tuple[float, ...]
     bend: tuple[float, ...]
     detail_ratio: float
+    flat_contrast: float = 0.0
 
     def table(self) -> dict[str, list[float] | float]:
         """The numbers as a preset's ``[measured]`` table shows them."""
@@ -103,6 +108,7 @@ def marks(img: torch.Tensor, wavelength: float | None = None) -> Marks:
         spacing=_quantiles(spacing.flatten()[has_space] / longer, weight[has_space]),
         bend=_quantiles(bend.flatten(), weight),
         detail_ratio=float(detail),
+        flat_contrast=float(high.flatten()[flat].std()) if int(flat.sum()) > 1 else 0.0,
     )
 
 

@@ -28,8 +28,8 @@ from ..materials import Material, material
 from .flow import curl_angles, smooth_noise
 from .presets import StyleError, find_style, preset_names, read_preset, read_toml
 
-__all__ = ["Brush", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar", "style_from_dict",
-           "style_from_image"]
+__all__ = ["Brush", "Brushwork", "LayerSpec", "Style", "StyleError", "list_styles", "load_style", "make_exemplar",
+           "style_from_dict", "style_from_image"]
 
 #: longer side (pixels) of a painting kept as the style image
 STYLE_IMAGE_SIZE = 512
@@ -50,6 +50,19 @@ class Brush:
     bend_slack: float = math.inf  # strokes may curve this much more than ``bend`` (fraction of their length)
     length_spread: float = 0.0  # log-normal deviation of the strokes' lengths (a painting's marks vary)
     detail_length: float = 0.0  # strokes' length where the picture holds detail over where it is flat (0: as widths)
+
+
+@dataclass(frozen=True)
+class Brushwork:
+    """The brushwork layer (painter.engine.brushwork): short dashes laid over the
+    finished painting where it is flat, along the flow, each a little lighter or
+    darker than the paint beneath, so a painting's marks show where its photo holds
+    nothing in particular. Sizes are shares of the canvas's longer side."""
+    cover: float = 0.0  # how many times the dashes would cover the flat areas (0: no brushwork layer)
+    length: float = 0.015  # a dash's length
+    width: float = 0.005  # its width
+    contrast: float = 0.05  # deviation of a dash's value from the paint beneath (0 to 1)
+    opacity: float = 0.85
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class Style:
     exemplar_strokes: int = 700
     image: torch.Tensor | None = None  # the style image (a painting), else the exemplar is made
     material: Material = Material()  # what the paint is made of: drawn over the strokes in every output
+    brushwork: Brushwork = Brushwork()  # dashes over the flat areas, unoptimized (painter.engine.brushwork)
 
     def exemplar(self, size: int = 256) -> torch.Tensor:
         """The style image: the painting given as ``--style PATH``, else the preset's
@@ -160,7 +174,20 @@ def style_from_dict(d: dict[str, Any], name: str = "") -> Style:
         detail=float(d.get("detail", PRESET_DETAIL)),
         exemplar_strokes=int(d.get("exemplar", {}).get("strokes", 700)),
         material=material(d.get("material", "flat")),
+        brushwork=_brushwork(d.get("brushwork", {})),
     )
+
+
+def _brushwork(d: dict[str, Any]) -> Brushwork:
+    """The ``[brushwork]`` table: numbers only; cover at least 0, sizes above 0,
+    contrast from 0 to 1, opacity above 0 and at most 1."""
+    unknown = set(d) - {"cover", "length", "width", "contrast", "opacity"}
+    if unknown:
+        raise ValueError(f"brushwork has no {', '.join(sorted(unknown))}")
+    bw = replace(Brushwork(), **{k: float(v) for k, v in d.items()})
+    if bw.cover < 0 or bw.length <= 0 or bw.width <= 0 or not 0 <= bw.contrast <= 1 or not 0 < bw.opacity <= 1:
+        raise ValueError("brushwork needs cover >= 0, length and width > 0, contrast in [0, 1], opacity in (0, 1]")
+    return bw
 
 
 def list_styles() -> list[Style]:

@@ -1,0 +1,80 @@
+"""The brushwork layer: a painting's marks laid over the flat areas of a finished
+painting (painter.engine.brushwork)."""
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from painter.engine.run import paint
+from painter.style.styles import Brushwork, StyleError, load_style
+
+
+def _flat_and_busy(size=96):
+    """A picture whose left half is a flat blue and whose right half holds stripes."""
+    y, x = torch.meshgrid(torch.arange(float(size)), torch.arange(float(size)), indexing="ij")
+    stripes = 0.5 + 0.4 * torch.sin(2 * math.pi * x / 5)
+    img = torch.stack([torch.full_like(x, 0.2), torch.full_like(x, 0.35), torch.full_like(x, 0.7)])
+    img[:, :, size // 2:] = stripes[:, size // 2:]
+    return img
+
+
+def _style(cover=0.8, contrast=0.08):
+    return replace(load_style("none"), brushwork=Brushwork(cover=cover, length=0.08, width=0.025, contrast=contrast))
+
+
+def test_the_dashes_lie_over_the_flat_areas_in_their_size_and_contrast():
+    """A style with brushwork ends with a layer of dashes of its size, over the flat
+    half and not over the stripes, each a little lighter or darker than the paint
+    beneath it."""
+    img = _flat_and_busy()
+    plain = paint(img, style=_style(cover=0.0), strokes=120, size=96, steps=30, seed=1, notice=lambda m: None)
+    r = paint(img, style=_style(), strokes=120, size=96, steps=30, seed=1, notice=lambda m: None)
+    s = r.strokes
+    top = s.layer == s.layer.max()
+    assert s.num_layers == plain.strokes.num_layers + 1 and len(s) - int(top.sum()) == len(plain.strokes)
+    dashes = s[top]
+    assert len(dashes) >= 20
+    centres = dashes.centres()
+    assert float((centres[:, 0] < 0.5).float().mean()) > 0.9  # the flat half
+    length = (dashes.points[:, 3] - dashes.points[:, 0]).norm(dim=1)
+    assert abs(float(length.median()) - 0.08) < 0.02 and abs(float(dashes.widths[:, 0].median()) - 0.025) < 0.005
+    beneath = plain.image[:, (centres[:, 1] * 96).long().clamp(0, 95), (centres[:, 0] * 96).long().clamp(0, 95)].T
+    offsets = (dashes.colors - beneath).mean(1)  # a grey offset: the same in R, G and B
+    assert 0.04 < float(offsets.std()) < 0.12
+    assert float((dashes.colors - beneath).std(1).max()) < 0.05
+
+
+def test_brushwork_is_deterministic_and_off_at_cover_zero():
+    img = _flat_and_busy(64)
+    a = paint(img, style=_style(), strokes=60, size=64, steps=10, seed=2, notice=lambda m: None)
+    b = paint(img, style=_style(), strokes=60, size=64, steps=10, seed=2, notice=lambda m: None)
+    assert a.strokes.to_json() == b.strokes.to_json()
+    none = paint(img, style=_style(cover=0.0), strokes=60, size=64, steps=10, seed=2, notice=lambda m: None)
+    assert len(none.strokes) == 60
+
+
+def test_a_measured_style_takes_the_painting_s_marks_as_its_brushwork():
+    """`styles --from`: the brushwork's dashes are the painting's median mark, and
+    its contrast the painting's where it is flat; a finer painting gives finer dashes."""
+    from painter.style.analyze import preset
+
+    y, x = torch.meshgrid(torch.arange(200.0), torch.arange(200.0), indexing="ij")
+    fine = (0.5 + 0.3 * torch.sin(2 * math.pi * (x + 4 * torch.sin(y / 7)) / 6)).expand(3, -1, -1)
+    coarse = (0.5 + 0.3 * torch.sin(2 * math.pi * (x + 4 * torch.sin(y / 14)) / 18)).expand(3, -1, -1)
+    a, b = preset(fine.contiguous(), "fine")["brushwork"], preset(coarse.contiguous(), "coarse")["brushwork"]
+    assert a["cover"] > 0 and a["width"] < b["width"] and a["length"] < b["length"]
+    assert 0.05 < a["contrast"] < 0.4
+    calm = torch.full((3, 200, 200), 0.5) + 0.01 * torch.rand(3, 200, 200, generator=torch.Generator().manual_seed(0))
+    flat = preset(calm, "flat")["brushwork"]
+    assert flat["contrast"] < 0.02
+
+
+@pytest.mark.parametrize("table", ['cover = -1', 'length = 0', 'contrast = 2', 'opacity = 0', 'size = 3',
+                                   'cover = "lots"'])
+def test_a_bad_brushwork_table_is_a_style_error(tmp_path, table):
+    p = tmp_path / "bad.toml"
+    p.write_text(f'name = "bad"\n[brushwork]\n{table}\n')
+    with pytest.raises(StyleError, match="bad style file"):
+        load_style(str(p))
+
