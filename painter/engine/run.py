@@ -45,7 +45,7 @@ from ..primitives.strokes import StrokeSet
 from ..render import render_stroke_params
 from ..style.flow import flow_angles
 from ..style.styles import LayerSpec, Style, load_style
-from .brushwork import brushwork_strokes
+from .brushwork import brushwork
 from .checkpoint import Interrupted, deferred_interrupts, load_checkpoint, save_checkpoint
 from .detail import edge_map
 from .losses import SSIM_SIGMA, Terms, load_perceptual, loss_terms, palette_pull, pixel_loss, ssim_loss
@@ -252,16 +252,14 @@ def add_brushwork(plan: Plan, state: dict, below: torch.Tensor) -> torch.Tensor:
     """The style's brushwork dashes (painter.engine.brushwork) over the finished
     painting ``below``: appended to the run's strokes as a layer of their own (never
     optimized), and ``below`` with them drawn over it."""
-    dashes = brushwork_strokes(plan, below)
-    if dashes is None:
+    laid = brushwork(plan, below)
+    if laid is None:
         return below
+    dashes, picture = laid
     lay, k = state["tensors"]["lay"], dashes["points"].shape[0]
     layer = int(lay.max()) + 1 if len(lay) else 0
     _append(state, dashes, layer, torch.zeros(k, 7, device=plan.device), frozen=True, pinned=True)
-    h, w = plan.size
-    with torch.no_grad():
-        return render_stroke_params(dashes["points"] / plan.longer, dashes["widths"] / plan.longer, dashes["colors"],
-                                    dashes["opacity"], plan.canvas, h, w, below)
+    return picture
 
 
 #: the detail layer's strokes grow at most this much wider or longer than placed
