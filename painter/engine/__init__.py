@@ -3,8 +3,9 @@
 A run is a pipeline of named stages (:mod:`.run`): *plan* (:mod:`.plan`: the working
 size, the goal colours, the layers, the detail map of :mod:`.detail`), then for each
 layer *place* (:mod:`.place`), *optimize* (Adam of :mod:`.optim` against the loss
-terms of :mod:`.losses`, through the differentiable renderer), *freeze*, and a
-final *polish*. :mod:`.checkpoint` keeps runs resumable bit for bit, and
+terms of :mod:`.losses`, through the differentiable renderer), *freeze*, a
+final *polish*, and the style's *brushwork* (:mod:`.brushwork`: unoptimized dashes
+over the flat areas). :mod:`.checkpoint` keeps runs resumable bit for bit, and
 :mod:`.progress` reports them.
 
 May import: :mod:`painter.style`, :mod:`painter.materials`, :mod:`painter.export`,

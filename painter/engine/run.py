@@ -23,7 +23,10 @@ A run is a short loop over named stages, each a function of its own:
   optimize stage on all of them but the ground's and, in large runs, the coarsest
   layer's, which stay beneath in the cache), which lets the strokes settle under
   the fine ones (see :data:`painter.engine.plan.POLISH_SHARE`, ``POLISH_SKIP_FROM``).
-  Layers larger than :data:`WINDOW_PIXELS` are optimized window by window.
+  Layers larger than :data:`WINDOW_PIXELS` are optimized window by window;
+- *brushwork* (:func:`add_brushwork`, :mod:`painter.engine.brushwork`): a style's
+  dashes over the finished painting's flat areas, a layer of their own, unoptimized
+  (only once every layer is done).
 
 Checkpoints hold the strokes, the active layer's optimizer state, the step and the
 random generator; a resumed run rebuilds the cache layer by layer exactly as the
