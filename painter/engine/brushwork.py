@@ -15,8 +15,8 @@ painter's loaded brush does, and they run together along the flow.
 The dashes may not hide the photo: where they would take the painting's luma SSIM
 against the photo below :data:`KEEP_SSIM` of what it was without them (a flat sky
 under dashes of Starry Night's contrast, the rocket's, fell from 0.69 to 0.44), their
-contrast is scaled down until it holds (bisection on the scale, a few renders of the
-dashes alone), and where even plain dashes would, there are none.
+contrast is scaled down until it holds (bisection on the scale: a few renders of the
+dashes over the painting), and where even plain dashes would, there are none.
 
 It costs one placement, a few renders and no optimizer steps; it draws from its own
 generator (seeded by the run's seed), so a resumed run lays the same dashes.
