@@ -119,7 +119,7 @@ def luminance(img: torch.Tensor) -> torch.Tensor:
 
 def value(img: torch.Tensor) -> torch.Tensor:
     """[3,H,W] RGB -> [1,H,W] luma (as :func:`luminance`) for the losses that judge
-    light and dark alone (texture, coherence): its gradient moves the
+    light and dark alone (texture, coherence, and SSIM beside them): its gradient moves the
     three channels alike, so such a loss makes a stroke lighter or darker, never
     another hue. Through the true gradient, Rec. 601's weights moved green twice as
     far as red and five times as far as blue: lightened strokes turned green and
