@@ -33,7 +33,12 @@ from .marks import marks
 #: pictures are measured at this longer side (scale is relative, so the answer holds)
 MEASURE_SIZE = 512
 
-#: the most strokes (at 256 px) a measured preset asks for: fine brushwork is many strokes
+#: the most strokes a measured preset asks for at MAX_WORK_SIZE (fine brushwork is many
+#: strokes); at smaller working sizes, where a stroke costs less, more in proportion. The
+#: last layer's strokes are the painting's median mark wide (marks.Marks.width): from
+#: 0.6 of its wavelength, Udnie's and Woman with a Hat's strokes doubled in number, and
+#: their outputs' stroke scale, which had been coarser than the photo's, came nearer the
+#: painting's (benchmarks/style_match.py, held-out scale progress -0.29 -> 0.26)
 MAX_STROKES = 2000
 #: the finest wavelength (working pixels) strokes paint well: two strokes of 3 px; a
 #: measured preset works at a size where the painting's wavelength is at least this
@@ -182,13 +187,14 @@ def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     m = measure(small)
     mk = marks(small, m.scale * MEASURE_SIZE)
     aspect = 1.5 + 8.0 * max(0.0, m.coherence - 0.5)  # coherent brushwork: long dashes
-    width = max(1.5, 0.6 * m.scale * 256)  # px at 256: about half a wavelength
-    # the last layer's strokes are the painting's own size (their coverage is their
-    # share of the strokes): fine brushwork takes many strokes, up to what a run affords
-    strokes = int(min(MAX_STROKES, max(500, 256 * 256 / (aspect * width * width))))
+    width = max(1.5, mk.width[1] * 256)  # px at 256: the painting's median mark
     # fine brushwork needs the pixels to show: the working size where its wavelength is
     # FINEST_WAVELENGTH px (in steps of 64), between painter's default and MAX_WORK_SIZE
     work_size = int(min(MAX_WORK_SIZE, max(256, 64 * math.ceil(FINEST_WAVELENGTH / m.scale / 64))))
+    # the last layer's strokes are the painting's own size (their coverage is their
+    # share of the strokes): fine brushwork takes many strokes, up to what a run affords
+    most = MAX_STROKES * MAX_WORK_SIZE / work_size
+    strokes = int(min(most, max(500, 256 * 256 / (aspect * width * width))))
     bend = min(0.3, 0.05 + 0.25 * max(0.0, m.swirl - 0.4))  # swirling brushwork: curved strokes
     broken = m.variance > 0.8
     contours = m.contours > 0.2

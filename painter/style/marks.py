@@ -151,9 +151,7 @@ def _half_offset(r: torch.Tensor) -> torch.Tensor:
     correlation ``r`` [K,H,W] first falls below :data:`HALF` (the largest offset
     where it never does)."""
     off = torch.tensor(OFFSETS, dtype=r.dtype)
-    below = r < HALF
-    first = torch.where(below.any(0), below.to(torch.int64).argmax(0), torch.full_like(r[0], len(OFFSETS) - 1,
-                                                                                         dtype=torch.int64))
+    first = _first(r < HALF, len(OFFSETS) - 1)
     prev = (first - 1).clamp_min(0)
     r1, r0 = r.gather(0, first[None])[0], r.gather(0, prev[None])[0]
     t = ((r0 - HALF) / (r0 - r1).clamp_min(1e-6)).clamp(0, 1)
@@ -166,12 +164,23 @@ def _next_peak(r: torch.Tensor) -> torch.Tensor:
     """[H,W]: the offset of the first local maximum of ``r`` [K,H,W] that follows a
     dip below zero (the neighbouring mark); infinity where there is none."""
     off = torch.tensor(OFFSETS, dtype=r.dtype)
-    dipped = torch.cummax((r < 0).to(torch.int8), 0).values.bool()
+    dipped = torch.zeros_like(r, dtype=torch.bool)
+    dipped[0] = r[0] < 0
+    for k in range(1, len(r)):
+        dipped[k] = dipped[k - 1] | (r[k] < 0)
     peak = torch.zeros_like(r, dtype=torch.bool)
     peak[1:-1] = (r[1:-1] > r[:-2]) & (r[1:-1] >= r[2:]) & dipped[1:-1] & (r[1:-1] > 0)
-    found = peak.any(0)
-    first = peak.to(torch.int64).argmax(0)
-    return torch.where(found, off[first], torch.full_like(r[0], math.inf))
+    first = _first(peak, len(OFFSETS))
+    return torch.where(first < len(OFFSETS), off[first.clamp(max=len(OFFSETS) - 1)], torch.full_like(r[0], math.inf))
+
+
+def _first(mask: torch.Tensor, none: int) -> torch.Tensor:
+    """[H,W]: the index of the first true entry of ``mask`` [K,H,W] along K, ``none``
+    where there is none (a loop over K: argmax over a leading axis is slow on CPU)."""
+    first = torch.full(mask.shape[1:], none, dtype=torch.int64)
+    for k in range(len(mask) - 1, -1, -1):
+        first = torch.where(mask[k], k, first)
+    return first
 
 
 def _turn_rate(theta: torch.Tensor) -> torch.Tensor:
@@ -187,14 +196,14 @@ def _sample(x: torch.Tensor, most: int = 100_000) -> torch.Tensor:
     return x[:: max(1, x.numel() // most)]
 
 
-def _wquantile(x: torch.Tensor, w: torch.Tensor, q: float) -> float:
-    """The ``q`` quantile of ``x`` weighted by ``w`` (nan when empty)."""
+def _wquantiles(x: torch.Tensor, w: torch.Tensor, qs) -> tuple[float, ...]:
+    """The ``qs`` quantiles of ``x`` weighted by ``w`` (nan when empty), one sort."""
     if x.numel() == 0 or float(w.sum()) <= 0:
-        return float("nan")
+        return tuple(float("nan") for _ in qs)
     order = torch.argsort(x)
     cum = torch.cumsum(w[order].double(), 0)
-    i = int(torch.searchsorted(cum, q * cum[-1]).clamp(max=len(cum) - 1))
-    return float(x[order][i])
+    i = torch.searchsorted(cum, torch.tensor(qs, dtype=cum.dtype) * cum[-1]).clamp(max=len(cum) - 1)
+    return tuple(float(v) for v in x[order][i])
 
 
 def _wmean(x: torch.Tensor, w: torch.Tensor) -> float:
@@ -206,4 +215,4 @@ def _wmean(x: torch.Tensor, w: torch.Tensor) -> float:
 def _quantiles(x: torch.Tensor, w: torch.Tensor) -> tuple[float, ...]:
     if x.numel() == 0:
         return ()
-    return tuple(_wquantile(x, w, q) for q in QUANTILES)
+    return _wquantiles(x, w, QUANTILES)
