@@ -102,3 +102,20 @@ def test_a_measured_preset_shows_the_marks():
     assert len(d["measured"]["mark_length"]) == 3 and d["measured"]["mark_spacing"][1] > 0
     assert "mark_length = [" in to_toml(d)
     assert abs(d["brush"]["detail_length"] - d["measured"]["mark_detail_ratio"]) < 1e-3
+
+
+def test_a_measured_preset_paints_its_finest_layer_with_the_painting_s_marks():
+    """Broad dashes ask for fewer, wider strokes than narrow ones in rows as far
+    apart, the stroke count following the marks' width (not the wavelength alone),
+    and a preset working below 512 px may ask for more strokes than the 512-px cap,
+    in proportion."""
+    from painter.style.analyze import MAX_STROKES, MAX_WORK_SIZE, preset
+
+    narrow, broad = preset(dashes(40, 3, 16), "narrow"), preset(dashes(40, 6, 16), "broad")
+    assert narrow["size"] == broad["size"] == 256
+    width = {k: d["measured"]["mark_width"][1] * 256 for k, d in (("narrow", narrow), ("broad", broad))}
+    assert width["broad"] > 1.5 * width["narrow"]
+    assert narrow["strokes"] > 2 * broad["strokes"]
+    finest = preset(dashes(40, 2, 16), "finest")
+    assert finest["size"] < MAX_WORK_SIZE
+    assert finest["strokes"] == int(MAX_STROKES * MAX_WORK_SIZE / finest["size"]) > MAX_STROKES
