@@ -178,8 +178,8 @@ BRUSHWORK_COVER = 0.7
 
 def preset(img: torch.Tensor, name: str, description: str = "") -> dict:
     """A style preset (the dict of a ``styles/*.toml`` file) for the painting ``img``
-    [3,H,W]: its palette, a brush sized by its texture wavelength and shaped by its
-    coherence, a working size that resolves that wavelength, a flow that swirls as
+    [3,H,W]: its palette, a brush whose finest strokes are its median mark wide,
+    shaped by its coherence, a working size that resolves its texture wavelength, a flow that swirls as
     much as it does, dark contours where it has them, opacity from its broken
     colour, strokes that lengthen or shorten with detail as its marks do (the marks'
     ``detail_ratio``), a material, a layer schedule, and a brushwork layer of its
