@@ -98,3 +98,29 @@ def test_the_dashes_keep_the_photo():
     dashes = loud.strokes[loud.strokes.layer == loud.strokes.layer.max()]
     assert len(loud.strokes) > len(plain.strokes)  # dashes there are, at a lower contrast
     assert float((dashes.colors - dashes.colors.mean(0)).mean(1).std()) < 0.5
+
+
+def test_the_dashes_run_in_chains_along_the_flow():
+    """Dashes come in chains along the flow's streamlines: along a level flow, each
+    dash's next lies on its line, a gap of a third of its length after its end; along
+    circles, every dash of a chain stays on its circle, however far from the chain's
+    middle."""
+    from painter.engine.brushwork import CHAIN, GAP, chains
+
+    picture, weight, gen = torch.full((3, 96, 96), 0.5), torch.ones(96, 96), torch.Generator().manual_seed(0)
+    d = chains(picture, 30, 2.0, 9.0, gen, torch.zeros(96, 96), weight)
+    p = d["points"]
+    assert len(p) > 0.7 * 30 and float((p[:, 3, 1] - p[:, 0, 1]).abs().max()) < 1e-4  # level dashes
+    ends, starts = p[:, 3], p[:, 0]
+    step = (starts[None, :, 0] - ends[:, None, 0]).abs() - GAP * 9.0  # each end to every start, along
+    same_row = (starts[None, :, 1] - ends[:, None, 1]).abs() < 1e-4
+    follows = ((step.abs() < 1.0) & same_row).any(1)
+    assert float(follows.float().mean()) > (CHAIN - 1) / CHAIN - 0.15  # all but each chain's last
+
+    y, x = torch.meshgrid(torch.arange(96.0), torch.arange(96.0), indexing="ij")
+    circles = torch.atan2(y - 48, x - 48) + math.pi / 2  # streamlines: circles about the middle
+    q = chains(picture, 60, 2.0, 9.0, gen, circles, weight)["points"]
+    r0, r3 = (q[:, 0] - 48).norm(dim=1), (q[:, 3] - 48).norm(dim=1)
+    far = r0 > 12  # a pixel's steps drift off the tightest circles
+    assert int(far.sum()) > 20
+    assert float(((r3 - r0).abs()[far] < 1.0).float().mean()) > 0.9  # each dash on its circle
