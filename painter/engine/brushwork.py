@@ -78,12 +78,11 @@ def brushwork(plan: Plan, picture: torch.Tensor) -> tuple[dict[str, torch.Tensor
     gen = torch.Generator().manual_seed(plan.seed + SEED_OFFSET)
     angles = flow_angles(plan.target, plan.flow, max(1.0, width), gen, 1.0 if plan.curl > 0 else 0.0,
                          plan.hatch_angle)
-    dashes = chains(picture, n, width, length, gen, angles, weight)
+    dashes = chains(picture, n, width, length, gen, angles, weight, opacity=bw.opacity)
     if dashes is None:
         return None
     base = dashes["colors"]
     offset = bw.contrast * torch.randn(base.shape[0], 1, generator=gen).to(picture.device)
-    dashes["opacity"] = torch.full_like(dashes["opacity"], bw.opacity)
     floor = KEEP_SSIM * (1 - float(ssim_loss(picture, plan.target)))
 
     def drawn(scale: float) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -108,14 +107,16 @@ def brushwork(plan: Plan, picture: torch.Tensor) -> tuple[dict[str, torch.Tensor
 
 
 def chains(picture: torch.Tensor, n: int, width: float, length: float, gen: torch.Generator,
-           angles: torch.Tensor, weight: torch.Tensor, taper: float = 0.8) -> dict[str, torch.Tensor] | None:
+           angles: torch.Tensor, weight: torch.Tensor, taper: float = 0.8,
+           opacity: float = 1.0) -> dict[str, torch.Tensor] | None:
     """About ``n`` dashes ``length`` x ``width`` px over ``picture`` [3,H,W], in chains
     of :data:`CHAIN` along the streamlines of ``angles`` [H,W]: each chain's middle
     is drawn where ``weight`` [H,W] in [0, 1] says (place_strokes' spread), its
     streamline traced both ways a pixel at a step, and each dash is the cubic through
     four points of its stretch. A dash whose middle falls off the canvas or where the
     weight is low (under a random half) is left out. Pixel-space tensors as
-    place_strokes gives them, or None when no dash is left."""
+    place_strokes gives them (each dash ``opacity`` opaque), or None when no dash
+    is left."""
     h, w = picture.shape[1:]
     period = length * (1 + GAP)
     seeds = place_strokes(picture, None, max(1, math.ceil(n / CHAIN)), width, period * CHAIN / 2, gen,
@@ -139,7 +140,7 @@ def chains(picture: torch.Tensor, n: int, width: float, length: float, gen: torc
     colours = _at(gaussian_blur(picture, max(0.3, width / 4)).cpu(), mid).t().contiguous()
     k, dev = len(points), picture.device
     return {"points": points.to(dev), "widths": torch.tensor([[width, width * taper]]).expand(k, 2).clone().to(dev),
-            "colors": colours.to(dev), "opacity": torch.ones(k, device=dev)}
+            "colors": colours.to(dev), "opacity": torch.full((k,), float(opacity), device=dev)}
 
 
 def _trace(theta: torch.Tensor, start: torch.Tensor, steps: int, sign: float) -> torch.Tensor:
