@@ -29,6 +29,11 @@ painting (median over the photos) below PRESET_BEFORE, those measured before iss
 --quick: one photo, two paintings, 60 steps, no presets, and bars on what two pairs
 can show (SSIM, and palette and texture progress, the measures that move within 60
 steps); the other measures and the time are only figures there.
+
+--unguarded: each painting's measured preset with nothing that keeps the photo (no
+content or SSIM loss), twice the texture loss, the palette snapped all the way and the
+brushwork over everything (UNGUARDED): how far the style can move the picture when
+the photo may go, to set against bar 2's SSIM. Its time ratios skip the analysis.
 """
 from __future__ import annotations
 
@@ -55,6 +60,9 @@ PRESETS = {"van_gogh": "starry_night", "hokusai": "wave"}
 #: Grams filter by filter, the marks' detail ratio as a mean of logs)
 PRESET_BEFORE = {"van_gogh": {"van_gogh_texture_distance": 0.2817, "van_gogh_marks_distance": 0.7422},
                  "hokusai": {"hokusai_texture_distance": 0.4088, "hokusai_marks_distance": 0.6700}}
+#: --unguarded's changes to a measured preset: (table, key) -> value, or "*" factor
+UNGUARDED = {("loss", "content"): 0.0, ("loss", "ssim"): 0.0, ("loss", "texture"): "*2",
+             ("palette", "snap"): 1.0, ("brushwork", "cover"): 1.0}
 #: photos and outputs are drawn at this longer side (the measures' own size)
 SIZE = 512
 
@@ -115,9 +123,10 @@ def main() -> None:
     photo_features = {name: features(img, bank) for name, img in images.items()}  # once, for every painting
     for pname in paintings:
         path = STYLES / f"{pname}.jpg"
+        style = unguarded(path, args.unguarded) if args.unguarded else str(path)
         goal = painting(pname, bank)
         for name, img in images.items():
-            r, seconds = timed(lambda: paint(img, style=str(path), steps=steps, notice=lambda m: None))
+            r, seconds = timed(lambda: paint(img, style=style, steps=steps, notice=lambda m: None))
             out = draw(r.strokes, *img.shape[1:])
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
@@ -151,7 +160,7 @@ def main() -> None:
             figures[f"held_out_progress_{m}"] = round(statistics.median(held[m]), 3)
             if not args.quick:
                 bars[f"held_out_progress_{m}"] = bar(figures[f"held_out_progress_{m}"], HELD_OUT_MIN, at_most=False)
-    if not args.quick and not args.paintings and not args.photos:
+    if not args.quick and not args.paintings and not args.photos and not args.unguarded:
         presets(images, bank, figures, bars, args.save)
     figures["style_none_seconds"] = {f"{name}@{work}": round(v, 2) for (name, work), v in plain.items()}
     figures["median_time_ratio"], figures["max_time_ratio"] = round(statistics.median(ratios), 2), round(max(ratios), 2)
@@ -186,10 +195,26 @@ def presets(images: dict, bank, figures: dict, bars: dict, save: str | None) -> 
                 bars[key] = bar(figures[key], PRESET_BEFORE[preset][key], unit="")
 
 
+def unguarded(path: Path, folder: str) -> str:
+    """The preset file (in ``folder``) of the painting at ``path`` changed by UNGUARDED."""
+    from painter.image.io import load_image
+    from painter.style.analyze import preset, to_toml
+
+    d = preset(load_image(path), path.stem)
+    for (table, key), value in UNGUARDED.items():
+        d[table][key] = d[table][key] * float(value[1:]) if isinstance(value, str) else value
+    d["exemplar"] = {"image": str(path.resolve())}  # the painting's texture, as --style PAINTING has
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    out = Path(folder) / f"{path.stem}-unguarded.toml"
+    out.write_text(to_toml(d))
+    return str(out)
+
+
 def _options(ap) -> None:
     ap.add_argument("--photos", help="comma-separated photos (default: all four)")
     ap.add_argument("--paintings", help="comma-separated paintings (default: all four)")
     ap.add_argument("--save", metavar="DIR", help="write each output there as PHOTO-PAINTING.png, to look at")
+    ap.add_argument("--unguarded", metavar="DIR", help="paint with the presets changed by UNGUARDED, written to DIR")
 
 
 def timed(fn):
