@@ -23,8 +23,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._lazy import lazy_face
-
-__version__ = "0.1.0"
+from .defaults import __version__  # noqa: F401 (the package's version, as painter.__version__)
 
 #: public name -> the package (or module) whose face gives it
 _API = {

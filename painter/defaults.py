@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: painter's version (the package's, and what every output records)
+__version__ = "0.1.0"
+
 #: strokes of the plain style ('none') at the default working size
 DEFAULT_STROKES = 500
 #: optimization steps over all layers and the final polish
@@ -24,8 +27,10 @@ MAX_OUTPUT_SIZE = 2048
 MAX_ANIMATION_SIZE = 1024
 
 #: extension -> what it writes
-FORMATS = {".svg": "SVG vector image", ".png": "PNG raster image", ".json": "stroke or path file (JSON)",
-           ".gif": "stroke-by-stroke animation (GIF)", ".mp4": "stroke-by-stroke animation (MP4 video)"}
+FORMATS = {".svg": "SVG vector image", ".pdf": "PDF vector document (print)", ".png": "PNG raster image",
+           ".jpg": "JPEG raster image", ".jpeg": "JPEG raster image", ".webp": "WebP raster image",
+           ".json": "stroke or path file (JSON)", ".gif": "stroke-by-stroke animation (GIF)",
+           ".mp4": "stroke-by-stroke animation (MP4 video)"}
 
 
 def check_output_path(path: str | Path) -> str:
