@@ -4,8 +4,8 @@ PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-SYSPKGS := libpotrace-dev libagg-dev pkg-config
-TESTPKGS := chromium chromium-driver potrace
+SYSPKGS := libpotrace-dev libagg-dev pkg-config libcairo2
+TESTPKGS := chromium chromium-driver potrace poppler-utils
 # Inkscape draws the materials' SVG filters in a test (its recommends are a desktop's worth)
 TESTPKGS_LEAN := inkscape
 
@@ -13,7 +13,8 @@ TESTPKGS_LEAN := inkscape
 
 install: $(STAMP)
 
-# System libraries that pypotrace (the Potrace binding) builds against, and what
+# System libraries that pypotrace (the Potrace binding) builds against, cairo (which
+# CairoSVG draws PDFs with), and what
 # building it needs where this machine lacks it: a C compiler (build-essential), the
 # headers of $(PY) (python3-dev) and its venv module (python3-venv).
 sysdeps:
@@ -26,7 +27,8 @@ sysdeps:
 
 # Headless Chromium: the tests check the animated SVG and the studio's page in a real
 # browser (chromium-driver: Selenium drives it); Debian's
-# potrace command: the tracing benchmark compares curve counts with it.
+# potrace command: the tracing benchmark compares curve counts with it; poppler-utils:
+# pdftoppm rasterizes the PDFs that tests compare with the PNGs.
 testdeps:
 	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS)"
 	@$(MAKE) --no-print-directory apt PKGS="$(TESTPKGS_LEAN)" APTFLAGS=--no-install-recommends

@@ -113,6 +113,44 @@ def _check_material(text: str | None):
         raise click.BadParameter(str(e), param_hint="'--material'") from None
 
 
+class _Size(click.ParamType):
+    """An output size: pixels (2048) or a print size (a3, 30cm, 12in, 297mm); checked
+    here, read with --dpi by :func:`_output_size`."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .export.prints import parse_size
+
+        try:
+            parse_size(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        return str(value)
+
+
+def _print_options(f):
+    """--dpi and --quality, for commands that write pictures."""
+    f = click.option("--quality", type=click.IntRange(1, 100), default=92, show_default=True,
+                     help="JPEG and WebP quality, 1 to 100.")(f)
+    return click.option("--dpi", type=click.FloatRange(1, 10000), default=None, metavar="DPI",
+                        help="Dots per inch of a print size (default 300), or of a size in pixels: PNG and JPEG "
+                             "record it, SVG and PDF take their size in millimetres from it.")(f)
+
+
+def _output_size(text: str | None, dpi: float | None, param: str):
+    """What ``text`` and ``--dpi`` ask for: pixels or a PrintSize (a bad one is a usage
+    error naming ``param``); None where ``text`` is (the command's default size)."""
+    from .export.prints import parse_size
+
+    if text is None:
+        return None
+    try:
+        return parse_size(text, dpi)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint=f"'{param}'") from None
+
+
 def _device_option(f):
     return click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
                         help="Where to compute: CUDA when present, else CPU.")(f)
@@ -141,9 +179,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Working size: the longer side in pixels that the optimizer sees.  [default: a quarter of the "
                    f"output size, {WORK_SIZE_RANGE[0]} to {WORK_SIZE_RANGE[1]}, at least the style's size and "
                    "enough for a face to be 80 px]")
-@click.option("--output-size", type=click.IntRange(16, 16384), default=None, metavar="PX",
-              help=f"Longer side of the outputs in pixels; the strokes are vectors, drawn sharp at any size.  "
-                   f"[default: the photo's own, at most {MAX_OUTPUT_SIZE}; animations at most {MAX_ANIMATION_SIZE}]")
+@click.option("--output-size", type=_Size(), default=None, metavar="PX|SIZE",
+              help="Size of the outputs: the longer side in pixels, a length of it (30cm, 12in, 297mm) or a paper "
+                   "(a4, a3, letter ...; the picture fitted on the page, white margins) at --dpi; the strokes "
+                   f"are vectors, drawn sharp at any size.  [default: the photo's own, at most {MAX_OUTPUT_SIZE}; "
+                   f"animations at most {MAX_ANIMATION_SIZE}]")
 @click.option("--steps", type=click.IntRange(0, 100_000), default=DEFAULT_STEPS, show_default=True,
               help="Optimization steps over all layers and the final polish.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Random seed.")
@@ -162,12 +202,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "first output (OUTPUT.ckpt) and removed when the run completes.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="CHECKPOINT",
               help="Go on from the checkpoint of an interrupted run (same PHOTO and options).")
+@_print_options
 @_material_option("the style's")
 @_device_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, style_weight, content_weight,
-          preserve_color, style_scale, weights, checkpoint_every, resume, material, device, quiet) -> None:
+          preserve_color, style_scale, weights, checkpoint_every, resume, dpi, quality, material, device,
+          quiet) -> None:
     """Paint PHOTO with brushstrokes.
 
     Ctrl-C (or SIGTERM) finishes the step under way, saves a checkpoint next to the
@@ -176,6 +218,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     """
     _check_style(style)
     mat = _check_material(material)
+    asked = _output_size(output_size, dpi, "--output-size")
     if not outputs:
         stem = Path(photo).stem or "painting"
         outputs = tuple(f"{stem}-painted{ext}" for ext in (".png", ".svg", ".json"))
@@ -189,13 +232,17 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     from .engine.run import paint as run_paint
     from .engine.run import resolve_device
     from .export import export
+    from .export.prints import PrintSize, parse_size, picture_longer
     from .image.io import load_image
 
     st = _load_style(style)
     ckpt = paths[0].with_suffix(".ckpt")
     dev = resolve_device(device)
     image = load_image(photo)
-    out_size, size = run_sizes(max(image.shape[1:]), size, least_size(image, st.size), output_size)
+    canvas = (image.shape[2], image.shape[1])
+    asked_px = picture_longer(canvas, asked) if isinstance(asked, PrintSize) else asked
+    out_size, size = run_sizes(max(image.shape[1:]), size, least_size(image, st.size), asked_px)
+    printed = asked if asked is not None else parse_size(str(out_size), dpi) if dpi else out_size
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
@@ -213,9 +260,11 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
 
         result.strokes.meta["material"] = describe(mat)
     for p in paths:
-        px = min(out_size, output_size or MAX_ANIMATION_SIZE) if p.suffix.lower() in (".gif", ".mp4") else out_size
-        at_work = px == max(result.image.shape[1:])  # the picture already drawn, at the working size
-        export(result.strokes, p, size=px, image=result.image if at_work else None)
+        if p.suffix.lower() in (".gif", ".mp4"):
+            export(result.strokes, p, size=min(out_size, asked_px or MAX_ANIMATION_SIZE))
+            continue
+        at_work = out_size == max(result.image.shape[1:])  # the picture already drawn, at the working size
+        export(result.strokes, p, size=printed, image=result.image if at_work else None, quality=quality)
     ckpt.unlink(missing_ok=True)  # the run is complete: its checkpoint is of no more use
     if not quiet:
         click.echo(f"painted {len(result.strokes)} strokes ({st.name}), PSNR {result.psnr:.2f} dB -> "
@@ -320,7 +369,8 @@ def trace(ctx, image, outputs, mode, colors, threshold, invert, prefilter, size,
     """Trace IMAGE into flat vector art (Potrace), optionally refined."""
     if not outputs:
         outputs = (f"{Path(image).stem or 'image'}-traced.svg",)
-    paths = _check_outputs(outputs, (image,), (".svg", ".png", ".json"), "traced art")
+    paths = _check_outputs(outputs, (image,), (".svg", ".pdf", ".png", ".jpg", ".jpeg", ".webp", ".json"),
+                           "traced art")
     options = dict(mode=mode, colors=colors, threshold=threshold, invert=invert, prefilter=prefilter, size=size,
                    turdsize=turdsize, alphamax=alphamax, opticurve=not no_opticurve, opttolerance=opttolerance,
                    turnpolicy=turnpolicy, seed=seed)
@@ -477,25 +527,32 @@ def weights_fetch(url, force, quiet) -> None:
 @cli.command()
 @click.argument("strokes_file", metavar="STROKES.json", type=click.Path(dir_okay=True, path_type=str))
 @click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE",
-              help="Output file (.png or .svg; .json re-saves the strokes). Repeatable.")
-@click.option("--size", type=click.IntRange(1, 16384), default=None,
-              help="Longer side in pixels. Default: the size the strokes were painted at.")
+              help="Output file (.png, .jpg, .webp, .svg or .pdf; .json re-saves the strokes). Repeatable.")
+@click.option("--size", type=_Size(), default=None, metavar="PX|SIZE",
+              help="The longer side in pixels, a length of it (30cm, 12in) or a paper (a4, a3 ...) at --dpi.  "
+                   "[default: the painting's output size (the photo's own), else the size it was painted at]")
 @click.option("--background", default=None, metavar="COLOR|IMAGE",
               help="Background colour (#rrggbb or a name) or picture file; default: the painting's own colour.")
 @click.option("--layers", default=None, metavar="0,1,...",
               help="Draw only these layers (0 = coarsest; in a path file, the colour layers from the bottom).")
+@_print_options
 @_material_option("the painting's own, else flat")
 @_device_option
-def render(strokes_file, outputs, size, background, layers, material, device) -> None:
+def render(strokes_file, outputs, size, background, layers, dpi, quality, material, device) -> None:
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .engine.run import resolve_device
     from .export import export
     from .primitives.strokes import StrokeSet
 
+    from .export.svgdoc import default_size
+
     mat = _check_material(material)
+    asked = _output_size(size, dpi, "--size")
     paths = _check_outputs(outputs, (strokes_file,))
     bg = _parse_background(background)
     strokes = _load_art(strokes_file).to(resolve_device(device))
+    if asked is None and dpi is not None:
+        asked = _output_size(str(default_size(strokes)), dpi, "--size")
     if layers is not None:
         try:
             wanted = [int(v) for v in layers.split(",") if v.strip()]
@@ -509,7 +566,7 @@ def render(strokes_file, outputs, size, background, layers, material, device) ->
             strokes = strokes[wanted]
     _check_own_material(strokes_file, strokes, mat)
     for p in paths:
-        export(strokes, p, size=size, background=bg, material=mat)
+        export(strokes, p, size=asked, background=bg, material=mat, quality=quality)
 
 
 @cli.command()
@@ -524,7 +581,7 @@ def render(strokes_file, outputs, size, background, layers, material, device) ->
 @click.option("--hold", type=click.FloatRange(0, 60), default=1.5, show_default=True,
               help="Seconds on the finished painting.")
 @click.option("--size", type=click.IntRange(16, 4096), default=None,
-              help="Longer side in pixels. Default: the size the strokes were painted at.")
+              help=f"Longer side in pixels.  [default: the painting's output size, at most {MAX_ANIMATION_SIZE}]")
 @click.option("--loop", type=click.IntRange(0), default=0, show_default=True, help="Repeats (0: forever).")
 @click.option("--background", default=None, metavar="COLOR|IMAGE",
               help="Background colour or picture file; default: the painting's own colour.")
@@ -533,6 +590,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
     """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
     from .export.animate import save_gif, save_mp4
     from .export.svg import save_svg
+    from .export.svgdoc import default_size
 
     mat = _check_material(material)
     paths = _check_outputs(outputs, (strokes_file,), (".gif", ".mp4", ".svg"), "animations")
@@ -543,7 +601,8 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
         if p.suffix.lower() == ".svg":
             spf = strokes_per_frame
             length = seconds if spf is None else len(strokes) / spf / fps
-            save_svg(strokes, p, size=size, background=bg, animate=length, material=mat)
+            px = size if size is not None else min(MAX_ANIMATION_SIZE, default_size(strokes))
+            save_svg(strokes, p, size=px, background=bg, animate=length, material=mat)
             continue
         timing = dict(size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold, background=bg,
                       material=mat)
@@ -557,7 +616,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=click.Path(path_type=str))
 @click.option("-o", "--output", "out_dir", required=True, metavar="OUT_DIR", type=click.Path(path_type=str),
               help="Folder for the outputs: OUT_DIR/<path relative to its input>.<format>.")
-@click.option("--format", "formats", default="png", show_default=True, metavar="png,svg,json,gif,mp4",
+@click.option("--format", "formats", default="png", show_default=True, metavar="png,jpg,svg,pdf,json,...",
               help="Comma-separated output formats, one file each per image.")
 @click.option("--style", default="none", show_default=True, help="Preset name, painting, or preset file.")
 @click.option("--strokes", type=click.IntRange(1, 100_000), default=None, help="Stroke count. [default: the style's]")

@@ -68,6 +68,45 @@ def resvg_render(svg: str, mode: str = "RGB") -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert(mode))
 
 
+def pdf_facts(path) -> dict:
+    """What a PDF holds, read from its bytes: ``page`` (width, height) in points from
+    the first MediaBox, ``images`` (how many image XObjects), and ``ops``: how often
+    each path operator (m l c re h f f* B b S) appears in its (Flate) content streams."""
+    import re
+    import zlib
+
+    data = Path(path).read_bytes()
+    box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", data)
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
+    ops: dict[str, int] = {}
+    for m in re.finditer(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", data, re.S):
+        if b"/Subtype /Image" in m.group(1) or b"/FlateDecode" not in m.group(1):
+            continue
+        try:
+            text = zlib.decompress(m.group(2))
+        except zlib.error:
+            continue
+        for op in re.findall(rb"(?<=\s)(m|l|c|re|h|f\*?|B|b|S)(?=\s)", b" " + text + b" "):
+            ops[op.decode()] = ops.get(op.decode(), 0) + 1
+    return {"page": (x1 - x0, y1 - y0), "images": len(re.findall(rb"/Subtype\s*/Image", data)), "ops": ops}
+
+
+def pdftoppm(path, width: int, height: int) -> np.ndarray:
+    """Poppler's rasterization of a PDF's first page at ``width`` x ``height`` px,
+    uint8 [H,W,3] (skips the test where poppler-utils is not installed, except on CI)."""
+    import os
+    import shutil
+
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("pdftoppm is missing (make testdeps installs poppler-utils)")
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    out = Path(path).with_suffix(".ppm-out")
+    subprocess.run(["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width), "-scale-to-y", str(height),
+                    str(path), str(out)], check=True, capture_output=True, timeout=120)
+    return np.asarray(Image.open(str(out) + ".png").convert("RGB"))
+
+
 def photo(name: str = "astronaut", size: int = 64) -> np.ndarray:
     from skimage import data
 

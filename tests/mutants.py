@@ -159,6 +159,18 @@ MUTANTS = [
            "from .binning import Bins\n",
            "from .binning import Bins\nfrom ..style.presets import preset_names  # noqa: F401\n",
            ("tests/test_layout.py", "-k", "one_way")),
+    Mutant("a material's picture under the PDF's vectors", "painter/export/pdf.py",
+           'svg = svg[:svg.rindex("</svg>")] + _image_element(picture, lay) + "</svg>"',
+           'svg = svg.replace("<rect", _image_element(picture, lay) + "<rect", 1)',
+           ("tests/test_cli_options.py", "-k", "pdf and material")),
+    Mutant("a paper's SVG and PDF put the picture in the corner", "painter/export/svgdoc.py",
+           """nested = svg.replace("<svg", f'<svg x="{lay.left}" y="{lay.top}"', 1)""",
+           """nested = svg.replace("<svg", '<svg x="0" y="0"', 1)""",
+           ("tests/test_cli_options.py", "-k", "a3")),
+    Mutant("pictures without their sRGB profile", "painter/image/io.py",
+           'options: dict = {"icc_profile": _srgb_profile()}',
+           "options: dict = {}",
+           ("tests/test_cli_options.py", "-k", "jpg")),
 ]
 
 

@@ -45,7 +45,7 @@ from painter.cli import cli as click_group
 from painter.cli import main
 from painter.style.presets import describe_presets, preset_names, read_preset
 
-from .conftest import empty_hub_cache, four_colours, photo, psnr_np, resvg_render, run_main
+from .conftest import empty_hub_cache, four_colours, pdf_facts, pdftoppm, photo, psnr_np, resvg_render, run_main
 
 W, H = 48, 32  # the photo: landscape, so that sizes show which side is which
 PARTIAL = "painting without the neural style loss"  # the note when no VGG weights are found
@@ -114,6 +114,13 @@ class Assets:
     def make_strokes(self) -> Path:  # a real painting: 24 strokes in 4 layers, 32 x 21
         self._cli("paint {photo} --size 32 --strokes 24 --steps 2 -q -o strokes.json")
         return self.dir / "strokes.json"
+
+    def make_big(self) -> Path:  # chelsea at 2048 x 1365, a photo a phone would take
+        return self._save("big.png", np.array(Image.fromarray(photo("chelsea", 64)).resize((2048, 1365), Image.BICUBIC)))
+
+    def make_bigpainting(self) -> Path:  # {big} as the main job paints it (van_gogh, in oil), but at 96 px, 600 strokes
+        self._cli("paint {big} --style van_gogh --size 96 --strokes 600 --steps 20 -q -o bigpainting.json")
+        return self.dir / "bigpainting.json"
 
     def make_sparse(self) -> Path:
         """Three straight strokes 3 px wide across rows 2, 6 and 10 of the 40 x 30 canvas
@@ -885,7 +892,117 @@ def _(t, r):
     assert dims(t.cwd / "big.png") == (96, 64)  # the photo's aspect, 48 x 32
     root = svg(t.cwd / "big.svg")
     assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("96", "64", "0 0 96 64")
-    assert dims(t.ref("render {strokes} -o d.png") / "d.png") == (32, 21)  # default: the working size it was painted at
+    assert dims(t.ref("render {strokes} -o d.png") / "d.png") == (48, 32)  # default: the photo's own size (its output's)
+
+
+@row("render's default size: the painting's own", "render {bigpainting} -o again.png -o again.svg")
+def _(t, r):
+    assert StrokeSet.load(t["bigpainting"]).meta["size"] == 96  # painted small ...
+    assert dims(t.cwd / "again.png") == (2048, 1365)  # ... drawn at its photo's size, as `paint` wrote it
+    assert svg(t.cwd / "again.svg").get("viewBox") == "0 0 2048 1365"
+    # an animation, drawn once per frame, stays at most 1024 px unless asked
+    assert t.run("animate {bigpainting} --seconds 0.5 --hold 0 --fps 2 -o a.gif").code == 0
+    assert gif(t.cwd / "a.gif")[0][0].shape == (682, 1024, 3)
+
+
+# ---------------------------------------------------------------- formats to share and print
+
+
+def icc(p) -> bytes:
+    with Image.open(p) as im:
+        return im.info.get("icc_profile", b"")
+
+
+def srgb(profile: bytes) -> bool:
+    from PIL import ImageCms
+
+    return b"sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile))).encode()
+
+
+@row("render .jpg of a 2048-px painting", "render {bigpainting} -o p.png -o p.jpg")
+def _(t, r):
+    a, b = t.cwd / "p.png", t.cwd / "p.jpg"
+    assert dims(a) == dims(b) == (2048, 1365)
+    ratio, db = b.stat().st_size / a.stat().st_size, psnr_np(png(a), png(b))
+    assert ratio <= 0.3 and db >= 36, (ratio, db)  # quality 92: a fraction of the bytes, the same picture
+    assert srgb(icc(a)) and srgb(icc(b))
+
+
+@row("paint -o .jpg -o .webp --quality", "paint {photo} " + FAST.replace("--output-size 32", "--output-size 256")
+     + " --quality 40 -o p.jpg -o p.webp -o p.png")
+def _(t, r):
+    ref = t.ref("paint {photo} " + FAST.replace("--output-size 32", "--output-size 256") + " -o p.jpg -o p.webp -o p.png")
+    folder = ref.cwd
+    assert png(t.cwd / "p.png").tobytes() == png(folder / "p.png").tobytes()  # the same painting
+    for ext in ("jpg", "webp"):
+        low, high = t.cwd / f"p.{ext}", folder / f"p.{ext}"
+        assert dims(low) == dims(high) == (256, 171) and srgb(icc(low)) and srgb(icc(high))
+        assert low.stat().st_size < 0.8 * high.stat().st_size  # quality 40 against the default 92
+        assert psnr_np(png(low), png(t.cwd / "p.png")) < psnr_np(png(high), png(t.cwd / "p.png"))
+        assert psnr_np(png(high), png(t.cwd / "p.png")) >= 32
+    with Image.open(t.cwd / "p.jpg") as im:  # no alpha in a JPEG
+        assert im.mode == "RGB"
+
+
+@row("paint metadata in every output", "paint {photo} " + FAST + " --seed 7 --material oil -o p.png -o p.jpg -o p.webp "
+     "-o p.svg -o p.pdf")
+def _(t, r):
+    want = ["painter " + painter.__version__, "none", "oil", "7", "20"]  # software, style, material, seed, strokes
+    with Image.open(t.cwd / "p.png") as im:
+        text = dict(im.text)
+    assert [text["software"], text["style"], text["material"], text["seed"], text["strokes"]] == want
+    for ext in ("jpg", "webp"):
+        with Image.open(t.cwd / f"p.{ext}") as im:
+            xmp = im.info["xmp"].decode() if isinstance(im.info["xmp"], bytes) else im.info["xmp"]
+        found = [re.search(rf"<painter:{k}>([^<]*)<", xmp) for k in ("style", "material", "seed", "strokes")]
+        assert [m.group(1) for m in found] == want[1:] and f'CreatorTool="{want[0]}"' in xmp
+    root = svg(t.cwd / "p.svg")
+    meta = next(e for e in root if e.tag.endswith("metadata"))
+    fields = {e.tag.rsplit("}", 1)[1]: e.text for e in meta.iter() if e.text}
+    assert [fields["creator"], fields["style"], fields["material"], fields["seed"], fields["strokes"]] == want
+    assert next(e for e in root if e.tag.endswith("title")).text == f"painted by {want[0]}"
+    assert b"painter " + painter.__version__.encode() in (t.cwd / "p.pdf").read_bytes()  # cairo's Creator
+
+
+@row("paint --output-size a3 --dpi 150 -o .pdf", "paint {photo} --size 32 --strokes 20 --steps 2 -q "
+     "--output-size a3 --dpi 150 -o p.pdf -o p.png -o p.jpg -o p.svg")
+def _(t, r):
+    facts = pdf_facts(t.cwd / "p.pdf")
+    assert facts["page"] == pytest.approx((420 / 25.4 * 72, 297 / 25.4 * 72), abs=0.01)  # A3, landscape as the photo
+    assert facts["images"] == 0 and facts["ops"].get("c", 0) + facts["ops"].get("l", 0) > 100  # vector paths only
+    assert dims(t.cwd / "p.png") == dims(t.cwd / "p.jpg") == (2480, 1754)  # A3 at 150 dpi
+    for ext in ("png", "jpg"):
+        with Image.open(t.cwd / f"p.{ext}") as im:
+            assert im.info["dpi"] == pytest.approx((150, 150), abs=0.05)  # PNG: dots per metre
+    img = png(t.cwd / "p.png")  # the 3:2 picture fitted on the page: white margins above and below
+    assert (img[:50] == 255).all() and (img[-50:] == 255).all() and img[60:-60].std() > 10
+    root = svg(t.cwd / "p.svg")
+    assert (root.get("width"), root.get("height")) == ("420mm", "297mm")
+    page = pdftoppm(t.cwd / "p.pdf", 2480, 1754)
+    assert psnr_np(page, img) >= 35
+    import resvg_py  # the SVG, drawn by resvg at 150 dpi, is the same page
+
+    drawn = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_path=str(t.cwd / "p.svg"), skip_system_fonts=True,
+                                                              dpi=150))))
+    assert drawn.size == (2480, 1754) and psnr_np(np.asarray(drawn.convert("RGB")), page) >= 35
+
+
+@row("render --dpi with a length", "render {strokes} --size 30cm --dpi 100 -o x.png -o x.svg -o x.pdf")
+def _(t, r):
+    assert dims(t.cwd / "x.png") == (1181, 787)  # 30 cm at 100 dpi, the photo's 3:2
+    with Image.open(t.cwd / "x.png") as im:
+        assert im.info["dpi"] == pytest.approx((100, 100), abs=0.05)
+    root = svg(t.cwd / "x.svg")
+    assert root.get("width") == "300mm" and root.get("viewBox") == "0 0 1181 787"
+    assert pdf_facts(t.cwd / "x.pdf")["page"][0] == pytest.approx(300 / 25.4 * 72, abs=0.01)
+
+
+@row("render .pdf with a material: one image above the vectors", "render {strokes} --material oil --size 256 "
+     "--quality 50 -o o.pdf -o o.png")
+def _(t, r):
+    facts = pdf_facts(t.cwd / "o.pdf")
+    assert facts["images"] == 1 and facts["ops"].get("c", 0) > 10
+    assert psnr_np(pdftoppm(t.cwd / "o.pdf", 256, 171), png(t.cwd / "o.png")) >= 30
 
 
 def _bare(img: np.ndarray) -> np.ndarray:
@@ -1041,7 +1158,7 @@ def _(t, r):
 @row("animate .svg --seconds", "animate {strokes} -o a.svg --seconds 2")
 def _(t, r):
     assert _svg_length(t.cwd / "a.svg") == pytest.approx(2.0, abs=2e-3)
-    assert svg(t.cwd / "a.svg").get("viewBox") == "0 0 32 21"
+    assert svg(t.cwd / "a.svg").get("viewBox") == "0 0 48 32"  # the painting's output size (its photo's), under 1024
 
 
 @row("animate .mp4", "animate {strokes} -o a.mp4 --fps 10 --seconds 1 --hold 0.5 --size 40")

@@ -14,7 +14,8 @@ from PIL import Image
 
 from painter import PathSet, StrokeSet
 from painter.export import export
-from painter.export.svg import export_size, to_svg
+from painter.export.svg import to_svg
+from painter.export.svgdoc import export_size
 from painter.primitives.paths import PathFileError
 from painter.primitives.strokes import StrokeFileError
 

@@ -136,7 +136,7 @@ def test_cli_trace_writes_svg_png_json(tmp_path):
     (["--mode", "sepia"], "--mode"),
     (["--alphamax", "2"], "--alphamax"),
     (["--turnpolicy", "sideways"], "--turnpolicy"),
-    (["-o", "x.gif"], ".svg, .png or .json"),
+    (["-o", "x.gif"], ".svg, .pdf, .png, .jpg, .jpeg, .webp or .json"),
 ])
 def test_cli_trace_usage_errors(tmp_path, args, words):
     src = tmp_path / "in.png"

@@ -55,7 +55,7 @@ def batch(inputs: list[str | Path], out_dir: str | Path, formats: tuple[str, ...
           ray: str | None = None, progress: bool | Callable[[Summary, int], object] = False,
           **options) -> Summary:
     """Paint every image of ``inputs`` (files, folders, lists of paths) into ``out_dir``
-    in each of ``formats`` (png, svg, json, gif, mp4), ``workers`` at a time (or on
+    in each of ``formats`` (png, jpg, webp, svg, pdf, json, gif, mp4), ``workers`` at a time (or on
     the Ray cluster at ``ray``: an address, or ``"auto"`` for a local one).
     ``options`` are painter.paint's (style, strokes, size, steps, seed) and
     ``material``. ``progress``: a bar on stderr, or ``fn(summary, left)`` after
@@ -123,7 +123,7 @@ def _reporter(progress, total: int):
         return progress
     if not progress:
         return lambda summary, left: None
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     bar = tqdm(total=total, unit="image", dynamic_ncols=True, leave=False)
 

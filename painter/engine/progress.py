@@ -67,6 +67,6 @@ def progress(total: int, enabled: bool | Callable[[str, int, int, float | None],
         return NoBar()
     if not sys.stderr.isatty():
         return LineLog(total, initial)
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True, leave=False)

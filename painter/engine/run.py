@@ -82,6 +82,12 @@ class PaintResult:
     def psnr(self) -> float:
         return psnr(self.image, self.target)
 
+    def _repr_png_(self) -> bytes:
+        """The painting as a PNG, for Jupyter and IPython's display."""
+        from ..export.files import preview_png
+
+        return preview_png(self.strokes)
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(device) == "auto":

@@ -1,15 +1,19 @@
 """Exporters: each output format follows the extension of the path it is written to.
 
-- :mod:`.files`: :func:`export` (strokes or paths to ``.svg``, ``.png``, ``.json``,
-  ``.gif``, ``.mp4``), :func:`draw` (a picture at any size, in its material);
+- :mod:`.files`: :func:`export` (strokes or paths to ``.svg``, ``.pdf``, ``.png``,
+  ``.jpg``, ``.webp``, ``.json``, ``.gif``, ``.mp4``), :func:`draw` (a picture at any
+  size, in its material), the notebook's picture of a set (``_repr_png_``);
 - :mod:`.svg`: the SVG writer, with each material's filters;
+- :mod:`.pdf`: the PDF writer (CairoSVG: vector paths, a material as one image above);
+- :mod:`.prints`: print sizes (``a3``, ``30cm`` at a dpi) and where a picture lies on
+  its page;
 - :mod:`.svgdoc`: what every SVG shares (numbers, colours, the document and its
   background) and the writer of traced paths, without torch (``painter trace``
   writes its SVG from numpy arrays);
 - :mod:`.animate`: stroke-by-stroke GIF, MP4 and self-drawing SVG;
 - :mod:`.sheet`: pictures side by side (``painter styles --sheet``).
 
-May import (torch only outside :mod:`.svgdoc`): :mod:`painter.materials`, :mod:`painter.render`,
+May import (torch only outside :mod:`.svgdoc` and :mod:`.prints`): :mod:`painter.materials`, :mod:`painter.render`,
 :mod:`painter.primitives`, :mod:`painter.image`, :mod:`painter.defaults`.
 """
 from __future__ import annotations

@@ -25,7 +25,8 @@ from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
 from ..render import render
 from ..render.raster import background_image
-from .svg import export_size
+from ..defaults import MAX_ANIMATION_SIZE
+from .svgdoc import default_size, export_size
 
 DEFAULT_FPS = 12
 DEFAULT_SECONDS = 4.0
@@ -54,12 +55,19 @@ def frame_counts(n_strokes: int, frames: int | None = None, strokes_per_frame: i
     return out
 
 
+def frame_size(strokes: StrokeSet | PathSet, size: int | None) -> tuple[int, int]:
+    """(height, width) of an animation's frames: ``size`` as the longer side where
+    given, else the painting's own output size (:func:`painter.export.svgdoc.default_size`)
+    at most :data:`painter.defaults.MAX_ANIMATION_SIZE`, as every frame is drawn."""
+    return export_size(strokes, size if size is not None else min(MAX_ANIMATION_SIZE, default_size(strokes)))
+
+
 def frames(strokes: StrokeSet | PathSet, counts: list[int], size: int | None = None,
            background=None, material=None) -> Iterator[torch.Tensor]:
     """The frames ([3,H,W] tensors) showing the first ``c`` strokes for each ``c``,
     in ``material`` (default: the painting's own; see :mod:`painter.materials`: each
-    frame carries the material of the strokes painted so far)."""
-    h, w = export_size(strokes, size)
+    frame carries the material of the strokes painted so far), at :func:`frame_size`."""
+    h, w = frame_size(strokes, size)
     background = fit_background(background, h, w)
     material = resolve(material, strokes)
     with torch.no_grad():
@@ -130,7 +138,7 @@ def save_mp4(strokes: StrokeSet | PathSet, path: str | Path, *, size: int | None
 
     counts = _schedule(len(strokes), fps, seconds, strokes_per_frame)
     counts += [counts[-1]] * max(0, round(hold * fps) - 1)  # hold the finished painting
-    h, w = export_size(strokes, size)
+    h, w = frame_size(strokes, size)
     he, we = h + h % 2, w + w % 2  # H.264 with yuv420p needs even sides
     with atomic_output(path) as tmp:
         writer = imageio_ffmpeg.write_frames(tmp, (we, he), fps=fps, codec="libx264", pix_fmt_out="yuv420p",

@@ -8,13 +8,16 @@ from pathlib import Path
 import torch
 
 from ..defaults import FORMATS, check_output_path  # noqa: F401 (FORMATS: part of the face)
-from ..image.io import fit_background, save_png
+from ..image.io import DEFAULT_QUALITY, fit_background, save_image
 from ..materials import build, describe, draw as draw_finish, resolve
 from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
+from ..primitives.tensorset import PREVIEWERS
 from ..render import render
 from ..render.raster import background_image
-from .svg import export_size, save_svg
+from .prints import Layout, PrintSize
+from .svg import save_svg
+from .svgdoc import default_size, export_size, page_layout, provenance
 
 
 def load_art(path: str | Path) -> StrokeSet | PathSet:
@@ -25,17 +28,23 @@ def load_art(path: str | Path) -> StrokeSet | PathSet:
     return PathSet.load(path) if b'"painter.paths"' in head else StrokeSet.load(path)
 
 
-def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None,
-           image: torch.Tensor | None = None, background=None, material=None) -> None:
+def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None,
+           image: torch.Tensor | None = None, background=None, material=None, quality: int = DEFAULT_QUALITY) -> None:
     """Write ``strokes`` (a StrokeSet, or a PathSet of traced art) to ``path`` in the
-    format its extension names. GIF/MP4 of a PathSet show the paths one after another.
+    format its extension names (:data:`FORMATS`). GIF/MP4 of a PathSet show the
+    paths one after another.
 
-    ``size``: longer side in pixels for SVG/PNG (default: the painting's working size).
-    ``image``: an already rendered [3,H,W] picture of that size to save as PNG (flat).
+    ``size``: the longer side in pixels, or a print size
+    (:class:`painter.export.prints.PrintSize`, from :func:`painter.export.prints.parse_size`:
+    ``a3``, ``30cm`` at a dpi); default: the output size the painting recorded, else
+    the size it was painted at.
+    ``image``: an already rendered [3,H,W] picture of that size to save (flat).
     ``material``: what the strokes are made of (a name such as ``"oil"``, or a
     :class:`painter.materials.Material`; default: the painting's own, which its style
-    gave it, else flat), in the PNG, the SVG and every frame of an animation; a
-    stroke file (JSON) records the one given. Traced art is always flat.
+    gave it, else flat), in every picture, the SVG and PDF and every frame of an
+    animation; a stroke file (JSON) records the one given. Traced art is always flat.
+    ``quality``: JPEG and WebP, 1 to 100. Every picture, SVG and PDF records what
+    made it (:func:`painter.export.svgdoc.provenance`).
     """
     ext = check_output_path(path)
     given, material = material, resolve(material, strokes)
@@ -45,16 +54,53 @@ def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = No
         strokes.save(path)
     elif ext == ".svg":
         save_svg(strokes, path, size, background, material=material)
+    elif ext == ".pdf":
+        from .pdf import save_pdf
+
+        save_pdf(strokes, path, size, background, material)
     elif ext in (".gif", ".mp4"):
         from .animate import save_gif, save_mp4
 
         (save_gif if ext == ".gif" else save_mp4)(strokes, path, size=size, background=background,
                                                   material=material)
-    elif ext == ".png":
-        if image is None or material.name != "flat":
-            h, w = export_size(strokes, size)
-            image = draw(strokes, h, w, fit_background(background, h, w), material)
-        save_png(image, path)
+    else:
+        lay = page_layout(strokes, size)
+        if image is None or material.name != "flat" or tuple(image.shape[1:]) != (lay.height, lay.width):
+            image = draw(strokes, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+        save_image(on_page(image, lay), path, quality, lay.dpi, provenance(strokes))
+
+
+def on_page(image: torch.Tensor, lay: Layout) -> torch.Tensor:
+    """The picture ``image`` [3,h,w] where ``lay`` puts it: on a white page where it
+    has margins, else itself."""
+    if not lay.margins:
+        return image
+    page = torch.ones(3, lay.page_height, lay.page_width, dtype=image.dtype, device=image.device)
+    page[:, lay.top:lay.top + lay.height, lay.left:lay.left + lay.width] = image
+    return page
+
+
+#: the longer side of a notebook's picture of a painting (at most its own size)
+PREVIEW_SIZE = 512
+
+
+def preview_png(art: StrokeSet | PathSet, size: int = PREVIEW_SIZE) -> bytes:
+    """``art`` drawn in its material as PNG bytes, its longer side ``size`` at most
+    (its own output size where smaller): what a notebook shows for a StrokeSet, a
+    PathSet or a PaintResult."""
+    import io
+
+    from PIL import Image
+
+    from ..image.io import to_uint8
+
+    h, w = export_size(art, min(size, default_size(art)))
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(draw(art.to("cpu"), h, w))).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+PREVIEWERS["png"] = preview_png
 
 
 def draw(strokes: StrokeSet | PathSet, height: int, width: int, background=None, material=None) -> torch.Tensor:

@@ -38,7 +38,8 @@ from ..materials.bristles import to_quadratic
 from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
 from ..render.geometry import stroke_segments
-from .svgdoc import drawing, export_size, hex_color, hex_colors, inkscape_layer, num, opacity_text, paths_svg
+from .prints import PrintSize
+from .svgdoc import drawing, hex_color, hex_colors, inkscape_layer, num, on_page, opacity_text, page_layout, paths_svg
 
 #: strokes whose two widths differ by less than this (pixels) are written as stroked Béziers
 TAPER_EPS = 1e-3
@@ -228,7 +229,10 @@ def _quadratics(points: torch.Tensor) -> str:
                    for (x0, y0), (x1, y1), (x2, y2) in to_quadratic(points).round().long().tolist())
 
 
-def save_svg(strokes: StrokeSet | PathSet, path: str | Path, size: int | None = None, background=None,
+def save_svg(strokes: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None, background=None,
              animate: float | None = None, material=None) -> None:
-    h, w = export_size(strokes, size)
-    atomic_write_bytes(path, to_svg(strokes, h, w, background, animate, material).encode("utf-8"))
+    """Write :func:`to_svg` at ``size`` (a longer side in pixels or a print size;
+    default: :func:`painter.export.svgdoc.default_size`) to ``path``, atomically."""
+    lay = page_layout(strokes, size)
+    svg = to_svg(strokes, lay.height, lay.width, background, animate, material)
+    atomic_write_bytes(path, on_page(svg, lay).encode("utf-8"))

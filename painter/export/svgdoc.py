@@ -5,11 +5,14 @@ layers, and the writer of traced paths (:func:`paths_svg`), which takes a
 :mod:`painter.export.svg` for the layout of the file)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import svgwrite
 
 from ..image.io import atomic_write_bytes, fit_background, to_uint8
 from ..primitives.canvas import FILL_RULES, canvas_transform
+from .prints import Layout, PrintSize, layout
 
 
 def num(v: float) -> str:
@@ -48,20 +51,30 @@ def opacity_text(op: float) -> str:
     return num(op) if op >= 0.01 else f"{op:.4f}"
 
 
-def export_size(strokes, size: int | None) -> tuple[int, int]:
-    """(height, width) in pixels for a longer side of ``size`` (default: the size
-    the strokes were painted at, else 512)."""
-    if size is None:
-        size = int(strokes.meta.get("size", 512))
-    cw, ch = strokes.canvas
-    m = max(cw, ch)
-    return max(1, round(size * ch / m)), max(1, round(size * cw / m))
+def default_size(art) -> int:
+    """The longer side an output of ``art`` has when none is asked for: the output
+    size its painting recorded (``meta.output_size``: the photo's own), else the size
+    it was painted or traced at, else 512."""
+    return int(art.meta.get("output_size") or art.meta.get("size") or 512)
+
+
+def page_layout(art, size: int | PrintSize | None) -> Layout:
+    """Where ``art`` goes on an output of ``size`` (a longer side in pixels or a
+    :class:`painter.export.prints.PrintSize`; default: :func:`default_size`)."""
+    return layout(art.canvas, default_size(art) if size is None else size)
+
+
+def export_size(art, size: int | PrintSize | None) -> tuple[int, int]:
+    """(height, width) in pixels of ``art``'s picture at ``size`` (see :func:`page_layout`)."""
+    lay = page_layout(art, size)
+    return lay.height, lay.width
 
 
 def drawing(prims, height: int, width: int, background) -> svgwrite.Drawing:
     """An SVG drawing ``width`` x ``height`` (viewBox in pixels) holding the background
     (``background`` or the set's own colour; a picture is embedded as PNG) and the
-    set's ``meta`` as its description."""
+    set's ``meta`` as its description, with what made it (:func:`provenance`) as its
+    title and metadata."""
     dwg = svgwrite.Drawing(size=(width, height), debug=False, profile="full")
     dwg.attribs["viewBox"] = f"0 0 {width} {height}"
     dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
@@ -83,7 +96,8 @@ def drawing(prims, height: int, width: int, background) -> svgwrite.Drawing:
     if prims.meta:
         import json
 
-        dwg.set_desc(title="painter", desc=json.dumps(prims.meta, sort_keys=True))
+        dwg.set_desc(title=provenance(prims)["title"], desc=json.dumps(prims.meta, sort_keys=True))
+        dwg.set_metadata(_rdf(provenance(prims)))
     return dwg
 
 
@@ -134,10 +148,76 @@ def paths_svg(paths, height: int, width: int, background=None) -> str:
 
 
 
-def save_paths_svg(paths, path, size: int | None = None, background=None) -> None:
-    """Write :func:`paths_svg` at ``size`` (the longer side; default: the traced size) to ``path``, atomically."""
-    h, w = export_size(paths, size)
-    atomic_write_bytes(path, paths_svg(paths, h, w, background).encode("utf-8"))
+def save_paths_svg(paths, path, size: int | PrintSize | None = None, background=None) -> None:
+    """Write :func:`paths_svg` at ``size`` (the longer side or a print size; default:
+    the traced size) to ``path``, atomically."""
+    lay = page_layout(paths, size)
+    atomic_write_bytes(path, on_page(paths_svg(paths, lay.height, lay.width, background), lay).encode("utf-8"))
+
+
+def on_page(svg: str, lay: Layout) -> str:
+    """The SVG document ``svg`` (of the picture, in pixels) as ``lay`` prints it: its
+    size in millimetres where the size is physical, and on a paper, inside a page of
+    white margins (the picture a nested ``<svg>``, which clips what reaches past it)."""
+    if lay.page_mm is None:
+        return svg
+    mm = 'width="{}mm" height="{}mm"'.format(*(num(v) for v in lay.page_mm))
+    head = svg[:svg.index(">") + 1]
+    if not lay.margins:
+        bare = re.sub(r'\s(width|height)="[^"]*"', "", head)
+        return bare.replace("<svg", f"<svg {mm}", 1) + svg[len(head):]
+    nested = svg.replace("<svg", f'<svg x="{lay.left}" y="{lay.top}"', 1)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" {mm} '
+            f'viewBox="0 0 {lay.page_width} {lay.page_height}">'
+            f'<rect id="page" width="{lay.page_width}" height="{lay.page_height}" fill="#ffffff"/>{nested}</svg>')
+
+
+def provenance(art) -> dict[str, str]:
+    """What made ``art`` (a StrokeSet or PathSet, or tracing's arrays), as every output
+    records it (SVG ``<title>`` and ``<metadata>``, PNG text, JPEG and WebP XMP): the
+    software and version, the style or tracing mode, material, seed, count of strokes
+    or paths, input, and a ``description`` line of them all."""
+    from ..defaults import __version__
+
+    meta = getattr(art, "meta", {}) or {}
+    info = {"software": f"painter {__version__}"}
+    kind = "strokes" if hasattr(art, "widths") else "paths"
+    if "style" in meta:
+        info["style"] = str(meta["style"])
+        mat = meta.get("material")
+        info["material"] = str(mat.get("name", "flat") if isinstance(mat, dict) else mat or "flat")
+    elif "mode" in meta:
+        info["trace"] = str(meta["mode"])
+    for key in ("seed", "input"):
+        if key in meta:
+            info[key] = str(meta[key])
+    info[kind] = str(len(_array(art.colors)))
+    made = ", ".join(f"{k} {v}" for k, v in info.items() if k != "software")
+    info["title"] = f"painted by {info['software']}" if kind == "strokes" else f"traced by {info['software']}"
+    info["description"] = f"{info['title']}: {made}"
+    return info
+
+
+def _rdf(info: dict[str, str]):
+    """``info`` as the RDF of an SVG ``<metadata>`` (Dublin Core, and painter's own),
+    an ElementTree element."""
+    import xml.etree.ElementTree as ET
+    from xml.sax.saxutils import escape
+
+    from ..image.io import XMP_NS
+
+    for prefix, uri in (("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+                        ("dc", "http://purl.org/dc/elements/1.1/"), ("painter", XMP_NS)):
+        ET.register_namespace(prefix, uri)
+
+    fields = "".join(f"<painter:{k}>{escape(v)}</painter:{k}>" for k, v in info.items()
+                     if k.isidentifier() and k not in ("title", "description"))
+    return ET.fromstring('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:painter="{XMP_NS}">'
+            f'<rdf:Description rdf:about=""><dc:title>{escape(info["title"])}</dc:title>'
+            f'<dc:creator>{escape(info["software"])}</dc:creator>'
+            f'<dc:description>{escape(info["description"])}</dc:description>{fields}'
+            '</rdf:Description></rdf:RDF>')
 
 
 def _array(x) -> np.ndarray:

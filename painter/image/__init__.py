@@ -1,7 +1,8 @@
 """Pictures in and out, and what painter does to them, as [C,H,W] tensors in [0, 1].
 
 - :mod:`.io`: loading (EXIF orientation, every mode, 16 bit, size limits told from the
-  header), resizing, PNG, and atomic writes of every output;
+  header), resizing, PNG, JPEG and WebP (sRGB profile, dpi, what made them), and
+  atomic writes of every output;
 - :mod:`.color`: sRGB and CIELAB, palettes, colour transfer (sliced optimal transport);
 - :mod:`.imageops`: small differentiable image operations (blur, Sobel, luminance,
   structure tensor, PSNR), in the manner of kornia.
@@ -15,7 +16,7 @@ from .._lazy import lazy_face
 
 _API = {
     "InputError": ".io", "ImageTooLarge": ".io", "load_image": ".io", "open_image": ".io", "resize_longer": ".io",
-    "save_png": ".io", "to_uint8": ".io", "atomic_output": ".io", "atomic_write_bytes": ".io",
+    "save_png": ".io", "save_image": ".io", "to_uint8": ".io", "atomic_output": ".io", "atomic_write_bytes": ".io",
     "srgb_to_lab": ".color", "lab_to_srgb": ".color", "parse_hex": ".color", "recolor_to_palette": ".color",
     "transfer_colors": ".color", "kmeans_palette": ".color",
     "gaussian_blur": ".imageops", "luminance": ".imageops", "sobel": ".imageops", "psnr": ".imageops",

@@ -222,10 +222,79 @@ def _umask() -> int:
     return mask
 
 
+#: raster formats :func:`save_image` writes, by extension, as Pillow names them
+RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+#: JPEG and WebP quality when none is asked for (1 to 100)
+DEFAULT_QUALITY = 92
+
+
 def save_png(img: torch.Tensor, path: str | Path) -> None:
     """Save a [3,H,W] tensor in [0,1] as an 8-bit RGB PNG (atomically)."""
+    save_image(img, path)
+
+
+def save_image(img: torch.Tensor, path: str | Path, quality: int = DEFAULT_QUALITY, dpi: float | None = None,
+               text: dict[str, str] | None = None) -> None:
+    """Save a [3,H,W] tensor in [0,1] (or an [H,W,3] uint8 array) as 8-bit RGB in the
+    format of ``path``'s extension (:data:`RASTER_FORMATS`), atomically, with an
+    embedded sRGB ICC profile. ``quality``: JPEG and WebP (1 to 100); ``dpi``: the
+    resolution PNG and JPEG record for printing; ``text``: what made the picture, as
+    PNG text chunks, or an XMP packet in JPEG and WebP."""
     import io
 
+    fmt = RASTER_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{path}: not a raster format ({', '.join(sorted(RASTER_FORMATS))})")
+    if not 1 <= int(quality) <= 100:
+        raise ValueError(f"quality {quality} is not between 1 and 100")
+    pixels = img if isinstance(img, np.ndarray) else to_uint8(img)
+    options: dict = {"icc_profile": _srgb_profile()}
+    if dpi is not None and fmt in ("PNG", "JPEG"):
+        options["dpi"] = (float(dpi), float(dpi))
+    if fmt == "PNG" and text:
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in text.items():
+            info.add_itxt(key, str(value))
+        options["pnginfo"] = info
+    elif fmt != "PNG":
+        options["quality"] = int(quality)
+        options["optimize" if fmt == "JPEG" else "method"] = True if fmt == "JPEG" else 6  # smaller, same pixels
+        if text:
+            options["xmp"] = xmp_packet(text)
     buf = io.BytesIO()
-    Image.fromarray(to_uint8(img)).save(buf, format="PNG")
+    Image.fromarray(pixels).save(buf, format=fmt, **options)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _srgb_profile() -> bytes:
+    """The bytes of an sRGB ICC profile (Little CMS's, made once)."""
+    global _SRGB
+    if _SRGB is None:
+        from PIL import ImageCms
+
+        _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _SRGB
+
+
+_SRGB: bytes | None = None
+#: the XMP namespace of painter's own fields
+XMP_NS = "https://painter.invalid/ns/1.0/"
+
+
+def xmp_packet(text: dict[str, str]) -> bytes:
+    """An XMP packet holding ``text``: ``software`` as xmp:CreatorTool, ``description``
+    as dc:description, every field as ``painter:KEY``."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    fields = "".join(f"<painter:{k}>{escape(str(v))}</painter:{k}>" for k, v in text.items()
+                     if k.isidentifier() and k not in ("software", "description"))
+    desc = text.get("description", "")
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+            f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:painter={quoteattr(XMP_NS)} '
+            f'xmp:CreatorTool={quoteattr(str(text.get("software", "")))}>'
+            f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(str(desc))}</rdf:li></rdf:Alt>'
+            f'</dc:description>{fields}</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode("utf-8")

@@ -11,6 +11,10 @@ import torch
 from .fileformat import f32, to_json
 
 T = TypeVar("T", bound="TensorSet")
+#: how a notebook draws a set: :mod:`painter.export` fills in "png" when it is
+#: imported (as painting, loading a file or exporting does), drawing the set in its
+#: material; before that a notebook shows the set's text
+PREVIEWERS: dict[str, Any] = {}
 
 
 class TensorSet:
@@ -38,6 +42,11 @@ class TensorSet:
     @property
     def device(self) -> torch.device:
         return self.points.device
+
+    def _repr_png_(self) -> bytes | None:
+        """The set as a PNG, for Jupyter and IPython's display (see :data:`PREVIEWERS`)."""
+        show = PREVIEWERS.get("png")
+        return None if show is None else show(self)
 
     def to(self: T, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> T:
         """Move to ``device``; ``dtype`` applies to the floating-point tensors."""

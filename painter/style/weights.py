@@ -117,7 +117,7 @@ def fetch_weights(url: str = WEIGHTS_URL, progress: bool = False) -> Path:
     is left as it was. ``progress``: a bar on stderr. Raises ``FetchError`` (one line
     naming the URL) for a network, HTTP, disk or checksum failure.
     """
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from ..image.io import atomic_output
 

@@ -1,0 +1,77 @@
+"""PDF export: the painting as vector paths, through cairo (CairoSVG draws painter's
+own SVG onto a PDF surface).
+
+- Flat strokes and traced paths are vector paths only: the SVG's outlines and
+  Béziers become PDF path operators, sharp at any print size, editable in Inkscape
+  or Illustrator.
+- A material's look comes from SVG filters (relief light, bristle noise, paper),
+  which cairo does not draw. Its picture, drawn by painter at the output's
+  resolution, goes in as one image above the vector strokes, which stay beneath it
+  for editing and cutting: the PDF then prints what the PNG shows.
+- A print size (``a3``, ``30cm`` at a dpi) gives the page in millimetres (a paper's
+  margins white); a size in pixels gives a page of that many CSS pixels (96 per inch).
+"""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import torch
+
+from ..image.io import atomic_write_bytes, to_uint8
+from ..materials import resolve
+from ..primitives.paths import PathSet
+from ..primitives.strokes import StrokeSet
+from .prints import Layout, PrintSize
+from .svg import to_svg
+from .svgdoc import on_page, page_layout, provenance
+
+
+def save_pdf(art: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None, background=None,
+             material=None) -> None:
+    """Write ``art`` to ``path`` as a PDF, atomically (see the module's description)."""
+    atomic_write_bytes(path, to_pdf(art, size, background, material))
+
+
+def to_pdf(art: StrokeSet | PathSet, size: int | PrintSize | None = None, background=None, material=None) -> bytes:
+    """The PDF of ``art`` at ``size`` (a longer side in pixels or a print size;
+    default: its own output size) in ``material`` (default: its own), its title,
+    subject and creator saying what made it."""
+    lay = page_layout(art, size)
+    material = resolve(material, art)
+    svg = to_svg(art, lay.height, lay.width, background, material="flat")
+    if isinstance(art, StrokeSet) and material.name != "flat":
+        from ..image.io import fit_background
+        from .files import draw
+
+        picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+        svg = svg[:svg.rindex("</svg>")] + _image_element(picture, lay) + "</svg>"
+    return _cairo_pdf(on_page(svg, lay), provenance(art))
+
+
+def _cairo_pdf(svg: str, info: dict[str, str]) -> bytes:
+    """The PDF CairoSVG draws of ``svg``, with ``info``'s title, description and
+    software as the document's title, subject and creator."""
+    import cairocffi
+    from cairosvg.parser import Tree
+    from cairosvg.surface import PDFSurface
+
+    out = io.BytesIO()
+    surface = PDFSurface(Tree(bytestring=svg.encode("utf-8")), out, 96)
+    for key, field in ((cairocffi.PDF_METADATA_TITLE, "title"), (cairocffi.PDF_METADATA_SUBJECT, "description"),
+                       (cairocffi.PDF_METADATA_CREATOR, "software")):
+        surface.cairo.set_metadata(key, info[field])
+    surface.finish()
+    return out.getvalue()
+
+
+def _image_element(picture: torch.Tensor, lay: Layout) -> str:
+    """An SVG ``<image>`` of ``picture`` (PNG) over the picture's area."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(picture)).save(buf, format="PNG")
+    href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<image id="material" x="0" y="0" width="{lay.width}" height="{lay.height}" '
+            f'preserveAspectRatio="none" xlink:href="{href}" href="{href}"/>')
