@@ -1,6 +1,11 @@
 """PDF export: the painting as vector paths, through cairo (CairoSVG draws painter's
 own SVG onto a PDF surface).
 
+Chosen by measurement, on the main job's painting (van_gogh, rocket at 2048 px, drawn
+flat; Poppler's pdftoppm against painter's PNG): CairoSVG 2.1 s, 3.8 MB, 46.4 dB;
+svglib and ReportLab 3.8 s, 4.5 MB, 29.0 dB. pycairo would draw through the same
+cairo, but from a second copy of the SVG writer's geometry.
+
 - Flat strokes and traced paths are vector paths only: the SVG's outlines and
   Béziers become PDF path operators, sharp at any print size, editable in Inkscape
   or Illustrator.
