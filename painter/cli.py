@@ -231,7 +231,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     from .engine.detail import least_size
     from .engine.run import paint as run_paint
     from .engine.run import resolve_device
-    from .export import export
+    from .export import export, export_all
     from .export.prints import PrintSize, parse_size, picture_longer
     from .image.io import load_image
 
@@ -259,12 +259,12 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
         from .materials import describe
 
         result.strokes.meta["material"] = describe(mat)
-    for p in paths:
-        if p.suffix.lower() in (".gif", ".mp4"):
-            export(result.strokes, p, size=min(out_size, asked_px or MAX_ANIMATION_SIZE))
-            continue
-        at_work = out_size == max(result.image.shape[1:])  # the picture already drawn, at the working size
-        export(result.strokes, p, size=printed, image=result.image if at_work else None, quality=quality)
+    animations = [p for p in paths if p.suffix.lower() in (".gif", ".mp4")]
+    for p in animations:
+        export(result.strokes, p, size=min(out_size, asked_px or MAX_ANIMATION_SIZE))
+    at_work = out_size == max(result.image.shape[1:])  # the picture already drawn (flat), at the working size
+    export_all(result.strokes, [p for p in paths if p not in animations], printed,
+               result.image if at_work else None, quality=quality)
     ckpt.unlink(missing_ok=True)  # the run is complete: its checkpoint is of no more use
     if not quiet:
         click.echo(f"painted {len(result.strokes)} strokes ({st.name}), PSNR {result.psnr:.2f} dB -> "
@@ -541,7 +541,7 @@ def weights_fetch(url, force, quiet) -> None:
 def render(strokes_file, outputs, size, background, layers, dpi, quality, material, device) -> None:
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .engine.run import resolve_device
-    from .export import export
+    from .export import export_all
     from .primitives.strokes import StrokeSet
 
     from .export.svgdoc import default_size
@@ -565,8 +565,7 @@ def render(strokes_file, outputs, size, background, layers, dpi, quality, materi
         else:
             strokes = strokes[wanted]
     _check_own_material(strokes_file, strokes, mat)
-    for p in paths:
-        export(strokes, p, size=asked, background=bg, material=mat, quality=quality)
+    export_all(strokes, paths, asked, background=bg, material=mat, quality=quality)
 
 
 @cli.command()

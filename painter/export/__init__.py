@@ -1,7 +1,8 @@
 """Exporters: each output format follows the extension of the path it is written to.
 
 - :mod:`.files`: :func:`export` (strokes or paths to ``.svg``, ``.pdf``, ``.png``,
-  ``.jpg``, ``.webp``, ``.json``, ``.gif``, ``.mp4``), :func:`draw` (a picture at any
+  ``.jpg``, ``.webp``, ``.json``, ``.gif``, ``.mp4``; :func:`export_all` to several
+  files, the picture drawn once), :func:`draw` (a picture at any
   size, in its material), the notebook's picture of a set (``_repr_png_``);
 - :mod:`.svg`: the SVG writer, with each material's filters;
 - :mod:`.pdf`: the PDF writer (CairoSVG: vector paths, a material as one image above);
@@ -21,6 +22,7 @@ from __future__ import annotations
 from .._lazy import lazy_face
 
 _API = {"FORMATS": ".files", "check_output_path": ".files", "draw": ".files", "export": ".files",
+        "export_all": ".files",
         "load_art": ".files", "export_size": ".svgdoc", "save_svg": ".svg", "to_svg": ".svg"}
 __all__ = sorted(_API)
 __getattr__, __dir__ = lazy_face(__name__, _API)

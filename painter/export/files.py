@@ -28,6 +28,10 @@ def load_art(path: str | Path) -> StrokeSet | PathSet:
     return PathSet.load(path) if b'"painter.paths"' in head else StrokeSet.load(path)
 
 
+#: the formats whose file is the finished picture
+PICTURES = (".png", ".jpg", ".jpeg", ".webp")
+
+
 def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None,
            image: torch.Tensor | None = None, background=None, material=None, quality: int = DEFAULT_QUALITY) -> None:
     """Write ``strokes`` (a StrokeSet, or a PathSet of traced art) to ``path`` in the
@@ -47,6 +51,9 @@ def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | PrintSize
     made it (:func:`painter.export.svgdoc.provenance`).
     """
     ext = check_output_path(path)
+    if ext in PICTURES or ext == ".pdf":
+        export_all(strokes, [path], size, image, background, material, quality)
+        return
     given, material = material, resolve(material, strokes)
     if ext == ".json":
         if given is not None and isinstance(strokes, StrokeSet):
@@ -54,20 +61,34 @@ def export(strokes: StrokeSet | PathSet, path: str | Path, size: int | PrintSize
         strokes.save(path)
     elif ext == ".svg":
         save_svg(strokes, path, size, background, material=material)
-    elif ext == ".pdf":
-        from .pdf import save_pdf
-
-        save_pdf(strokes, path, size, background, material)
-    elif ext in (".gif", ".mp4"):
+    else:
         from .animate import save_gif, save_mp4
 
         (save_gif if ext == ".gif" else save_mp4)(strokes, path, size=size, background=background,
                                                   material=material)
-    else:
-        lay = page_layout(strokes, size)
-        if image is None or material.name != "flat" or tuple(image.shape[1:]) != (lay.height, lay.width):
-            image = draw(strokes, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
-        save_image(on_page(image, lay), path, quality, lay.dpi, provenance(strokes))
+
+
+def export_all(art: StrokeSet | PathSet, paths, size: int | PrintSize | None = None, image: torch.Tensor | None = None,
+               background=None, material=None, quality: int = DEFAULT_QUALITY) -> None:
+    """:func:`export` of ``art`` to each of ``paths``, with the same options; the
+    picture that PNG, JPEG, WebP and a material's PDF hold is drawn once for all."""
+    material = resolve(material, art)
+    lay = page_layout(art, size)
+    flat_given = image is not None and material.name == "flat" and tuple(image.shape[1:]) == (lay.height, lay.width)
+    picture = image if flat_given else None
+    for path in paths:
+        ext = check_output_path(path)
+        needs = ext in PICTURES or (ext == ".pdf" and isinstance(art, StrokeSet) and material.name != "flat")
+        if needs and picture is None:
+            picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+        if ext == ".pdf":
+            from .pdf import save_pdf
+
+            save_pdf(art, path, size, background, material, picture if needs else None)
+        elif ext in PICTURES:
+            save_image(on_page(picture, lay), path, quality, lay.dpi, provenance(art))
+        else:
+            export(art, path, size, None, background, material, quality)
 
 
 def on_page(image: torch.Tensor, lay: Layout) -> torch.Tensor:

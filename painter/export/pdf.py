@@ -34,23 +34,26 @@ from .svgdoc import on_page, page_layout, provenance
 
 
 def save_pdf(art: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None, background=None,
-             material=None) -> None:
+             material=None, picture: torch.Tensor | None = None) -> None:
     """Write ``art`` to ``path`` as a PDF, atomically (see the module's description)."""
-    atomic_write_bytes(path, to_pdf(art, size, background, material))
+    atomic_write_bytes(path, to_pdf(art, size, background, material, picture))
 
 
-def to_pdf(art: StrokeSet | PathSet, size: int | PrintSize | None = None, background=None, material=None) -> bytes:
+def to_pdf(art: StrokeSet | PathSet, size: int | PrintSize | None = None, background=None, material=None,
+           picture: torch.Tensor | None = None) -> bytes:
     """The PDF of ``art`` at ``size`` (a longer side in pixels or a print size;
     default: its own output size) in ``material`` (default: its own), its title,
-    subject and creator saying what made it."""
+    subject and creator saying what made it. ``picture``: the material's picture at
+    that size where it is drawn already (:func:`painter.export.draw`)."""
     lay = page_layout(art, size)
     material = resolve(material, art)
     svg = to_svg(art, lay.height, lay.width, background, material="flat")
     if isinstance(art, StrokeSet) and material.name != "flat":
-        from ..image.io import fit_background
-        from .files import draw
+        if picture is None:
+            from ..image.io import fit_background
+            from .files import draw
 
-        picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+            picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
         svg = svg[:svg.rindex("</svg>")] + _image_element(picture, lay) + "</svg>"
     return _cairo_pdf(on_page(svg, lay), provenance(art))
 

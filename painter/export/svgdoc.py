@@ -96,8 +96,9 @@ def drawing(prims, height: int, width: int, background) -> svgwrite.Drawing:
     if prims.meta:
         import json
 
-        dwg.set_desc(title=provenance(prims)["title"], desc=json.dumps(prims.meta, sort_keys=True))
-        dwg.set_metadata(_rdf(provenance(prims)))
+        made = provenance(prims)
+        dwg.set_desc(title=made["title"], desc=json.dumps(prims.meta, sort_keys=True))
+        dwg.set_metadata(_rdf(made))
     return dwg
 
 
@@ -209,15 +210,15 @@ def _rdf(info: dict[str, str]):
     for prefix, uri in (("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
                         ("dc", "http://purl.org/dc/elements/1.1/"), ("painter", XMP_NS)):
         ET.register_namespace(prefix, uri)
-
     fields = "".join(f"<painter:{k}>{escape(v)}</painter:{k}>" for k, v in info.items()
                      if k.isidentifier() and k not in ("title", "description"))
-    return ET.fromstring('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-            f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:painter="{XMP_NS}">'
-            f'<rdf:Description rdf:about=""><dc:title>{escape(info["title"])}</dc:title>'
-            f'<dc:creator>{escape(info["software"])}</dc:creator>'
-            f'<dc:description>{escape(info["description"])}</dc:description>{fields}'
-            '</rdf:Description></rdf:RDF>')
+    return ET.fromstring(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:painter="{XMP_NS}">'
+        f'<rdf:Description rdf:about=""><dc:title>{escape(info["title"])}</dc:title>'
+        f'<dc:creator>{escape(info["software"])}</dc:creator>'
+        f'<dc:description>{escape(info["description"])}</dc:description>{fields}'
+        '</rdf:Description></rdf:RDF>')
 
 
 def _array(x) -> np.ndarray:
