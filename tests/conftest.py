@@ -91,18 +91,20 @@ def pdf_facts(path) -> dict:
     return {"page": (x1 - x0, y1 - y0), "images": len(re.findall(rb"/Subtype\s*/Image", data)), "ops": ops}
 
 
-def pdftoppm(path, width: int, height: int) -> np.ndarray:
+def pdftoppm(path, width: int, height: int, tool: str = "pdftoppm") -> np.ndarray:
     """Poppler's rasterization of a PDF's first page at ``width`` x ``height`` px,
-    uint8 [H,W,3] (skips the test where poppler-utils is not installed, except on CI)."""
+    uint8 [H,W,3] (skips the test where poppler-utils is not installed, except on CI).
+    ``tool``: pdftoppm (Poppler's own Splash rasterizer, which resamples an image even
+    at its own size) or pdftocairo (through cairo)."""
     import os
     import shutil
 
-    if shutil.which("pdftoppm") is None:
+    if shutil.which(tool) is None:
         if os.environ.get("CI"):
             raise RuntimeError("pdftoppm is missing (make testdeps installs poppler-utils)")
         pytest.skip("pdftoppm (poppler-utils) is not installed")
     out = Path(path).with_suffix(".ppm-out")
-    subprocess.run(["pdftoppm", "-png", "-singlefile", "-scale-to-x", str(width), "-scale-to-y", str(height),
+    subprocess.run([tool, "-png", "-singlefile", "-scale-to-x", str(width), "-scale-to-y", str(height),
                     str(path), str(out)], check=True, capture_output=True, timeout=120)
     return np.asarray(Image.open(str(out) + ".png").convert("RGB"))
 

@@ -1003,6 +1003,10 @@ def _(t, r):
     facts = pdf_facts(t.cwd / "o.pdf")
     assert facts["images"] == 1 and facts["ops"].get("c", 0) > 10
     assert psnr_np(pdftoppm(t.cwd / "o.pdf", 256, 171), png(t.cwd / "o.png")) >= 30
+    # drawn through cairo, what prints is the material's picture exactly, above the flat strokes
+    page = pdftoppm(t.cwd / "o.pdf", 256, 171, tool="pdftocairo")
+    assert t.run("render {strokes} --material flat --size 256 -o flat.png").code == 0
+    assert psnr_np(page, png(t.cwd / "o.png")) >= 50 > psnr_np(page, png(t.cwd / "flat.png"))
 
 
 def _bare(img: np.ndarray) -> np.ndarray:
