@@ -260,7 +260,8 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = DEFAULT_QUALI
         options["pnginfo"] = info
     elif fmt != "PNG":
         options["quality"] = int(quality)
-        options["optimize" if fmt == "JPEG" else "method"] = True if fmt == "JPEG" else 6  # smaller, same pixels
+        if fmt == "JPEG":
+            options["optimize"] = True  # Huffman tables made for this picture: fewer bytes, the same pixels
         if text:
             options["xmp"] = xmp_packet(text)
     buf = io.BytesIO()
@@ -280,7 +281,7 @@ def _srgb_profile() -> bytes:
 
 _SRGB: bytes | None = None
 #: the XMP namespace of painter's own fields
-XMP_NS = "https://painter.invalid/ns/1.0/"
+XMP_NS = "https://github.com/painter-art/painter/ns/1.0/"
 
 
 def xmp_packet(text: dict[str, str]) -> bytes:
