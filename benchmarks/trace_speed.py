@@ -6,8 +6,9 @@ run as its own process several times, and so is vtracer (its Python binding,
 the same run: the figures are median wall seconds and peak RSS. The SVG is compared
 byte for byte with the one painter wrote before tracing lost torch (issue 26): its
 SHA-256, for this photo and this command in an empty folder, is REFERENCE_SHA256
-(made by commit 1d2aebe and by every commit since, until a change to the picture
-says otherwise in its message).
+(made by commit 1d2aebe's paths, with the <title> and <metadata> of issue 28 saying what
+made it: the same bytes otherwise; a change to the picture, the metadata or painter's
+version says so in its message).
 
 Bars (issue 26): median wall <= 1.0 s; the SVG identical to the reference. vtracer
 is measured alongside (the issue's comparison: 0.2-0.4 s) when it is installed.
@@ -23,8 +24,9 @@ from pathlib import Path
 from _common import astronaut, bar, finish, measure_runs, painter_cmd, parse_args, run_benchmark, save_png, say
 
 MAX_WALL_S = 1.0
-#: `painter trace astronaut.png -o out.svg -q` at 1d2aebe (skimage's astronaut, 512 px)
-REFERENCE_SHA256 = "d115f69dc25b408745421a0c650d0efc0e459656eeb08bc73b54ca527f8a0edf"
+#: `painter trace astronaut.png -o out.svg -q` (skimage's astronaut, 512 px): 1d2aebe's
+#: paths, issue 28's title and metadata, painter 0.1.0
+REFERENCE_SHA256 = "ff56d0e0c2e2b0744d1be7b215944b59fd86ddf9b69f4630ed552b1dd3c944ef"
 VTRACER = "import sys, vtracer; vtracer.convert_image_to_svg_py(sys.argv[1], sys.argv[2], colormode='color')"
 
 
