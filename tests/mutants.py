@@ -171,6 +171,18 @@ MUTANTS = [
            'options: dict = {"icc_profile": _srgb_profile()}',
            "options: dict = {}",
            ("tests/test_cli_options.py", "-k", "jpg")),
+    Mutant("a chunked upload read whole, past the limit", "painter/studio/app.py",
+           "        if len(body) > MAX_UPLOAD_BYTES:\n",
+           "        if False:\n",
+           ("tests/test_studio.py", "-k", "chunked")),
+    Mutant("strokes placed at random, not where the painting differs", "painter/engine/place.py",
+           "        err = gaussian_blur(((current - target) ** 2).sum(0, keepdim=True), sigma)[0]\n",
+           "        err = torch.ones_like(target[0])\n",
+           ("tests/test_place.py",)),
+    Mutant("contour strokes anywhere, not on the edges", "painter/engine/place.py",
+           "    if along_edges:\n",
+           "    if False:\n",
+           ("tests/test_place.py",)),
 ]
 
 

@@ -87,6 +87,24 @@ def test_uploads_over_the_limits_are_413_before_decoding(client, monkeypatch):
     assert client.get("/api/styles").status_code == 200
 
 
+def test_a_chunked_upload_over_the_limit_is_413_and_the_server_lives_on(client, monkeypatch):
+    """A body sent without a Content-Length (Transfer-Encoding: chunked) meets the
+    limit as it arrives: the header check cannot see it."""
+    monkeypatch.setattr(studio_app, "MAX_UPLOAD_BYTES", 4000)
+    boundary = "painterchunked"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode()
+
+    def body():  # a well-formed form whose file is 20 KB, in 1 KB chunks
+        for part in [head] + [b"x" * 1000] * 20 + [f"\r\n--{boundary}--\r\n".encode()]:
+            yield part
+
+    r = client.post("/api/jobs", content=body(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413 and "limit" in r.json()["error"], r.text
+    assert client.get("/api/styles").status_code == 200
+    assert client.get("/api/jobs").json()["jobs"] == []
+
+
 def test_a_full_queue_is_429(tmp_path):
     with _client(create_app(tmp_path / "data", max_queued=0)) as c:
         r = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")})
