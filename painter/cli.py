@@ -587,9 +587,8 @@ def render(strokes_file, outputs, size, background, layers, dpi, quality, materi
 @_material_option("the painting's own, else flat")
 def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, loop, background, material) -> None:
     """Animate a stroke file: the painting appears stroke by stroke, layer by layer."""
-    from .export.animate import save_gif, save_mp4
+    from .export.animate import frame_size, save_gif, save_mp4
     from .export.svg import save_svg
-    from .export.svgdoc import default_size
 
     mat = _check_material(material)
     paths = _check_outputs(outputs, (strokes_file,), (".gif", ".mp4", ".svg"), "animations")
@@ -600,8 +599,7 @@ def animate(strokes_file, outputs, fps, seconds, strokes_per_frame, hold, size, 
         if p.suffix.lower() == ".svg":
             spf = strokes_per_frame
             length = seconds if spf is None else len(strokes) / spf / fps
-            px = size if size is not None else min(MAX_ANIMATION_SIZE, default_size(strokes))
-            save_svg(strokes, p, size=px, background=bg, animate=length, material=mat)
+            save_svg(strokes, p, size=max(frame_size(strokes, size)), background=bg, animate=length, material=mat)
             continue
         timing = dict(size=size, fps=fps, seconds=seconds, strokes_per_frame=strokes_per_frame, hold=hold, background=bg,
                       material=mat)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..defaults import MAX_ANIMATION_SIZE
 from ..image.io import atomic_output, atomic_write_bytes, fit_background, to_uint8
 from ..materials import build, resolve
 from ..materials.finish import draw_growing
@@ -25,7 +26,6 @@ from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
 from ..render import render
 from ..render.raster import background_image
-from ..defaults import MAX_ANIMATION_SIZE
 from .svgdoc import default_size, export_size
 
 DEFAULT_FPS = 12
