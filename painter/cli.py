@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
-                       WORK_SIZE_RANGE, check_output_path, run_sizes)
+                       STUDIO_REQUEST_SECONDS, WORK_SIZE_RANGE, check_output_path, run_sizes)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -680,7 +680,10 @@ def batch(inputs, out_dir, formats, style, strokes, size, steps, seed, material,
               help="Ask for no token: anyone who can reach the address can use the studio.")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", callback=_host_names,
               help="Also answer requests for this host name (a proxy's, or a name of this machine); repeatable.")
-def studio(host, port, no_open, data, workers, token, no_token, allow_hosts) -> None:
+@click.option("--request-timeout", type=click.FloatRange(0.1, 3600), default=STUDIO_REQUEST_SECONDS, show_default=True,
+              metavar="SECONDS", help="Seconds a client has to send a request's headers; its body must then come "
+                                      "at 64 KB/s or more. Slower connections are closed.")
+def studio(host, port, no_open, data, workers, token, no_token, allow_hosts, request_timeout) -> None:
     """The web app: paint and trace photos in the browser, watch the strokes go down.
 
     Ctrl-C stops it; paintings under way are checkpointed and resume at the next start.
@@ -723,7 +726,8 @@ def studio(host, port, no_open, data, workers, token, no_token, allow_hosts) -> 
         click.echo(f"painter: warning: no token on {host}: anyone who can reach port {port} can use the studio",
                    err=True)
     serve(host, port, folder, workers=workers, open_browser=not no_open,
-          announce=lambda m: click.echo(m, err=True), token=token, allow_hosts=allow_hosts)
+          announce=lambda m: click.echo(m, err=True), token=token, allow_hosts=allow_hosts,
+          request_timeout=request_timeout)
 
 
 def _check_own_material(path: str, strokes, mat) -> None:

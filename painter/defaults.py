@@ -26,6 +26,9 @@ MAX_OUTPUT_SIZE = 2048
 #: ... and of its animations (GIF/MP4 frames), which are drawn once per frame
 MAX_ANIMATION_SIZE = 1024
 
+#: seconds a studio client has to send a request's headers (painter studio --request-timeout)
+STUDIO_REQUEST_SECONDS = 10.0
+
 #: extension -> what it writes
 FORMATS = {".svg": "SVG vector image", ".pdf": "PDF vector document (print)", ".png": "PNG raster image",
            ".jpg": "JPEG raster image", ".jpeg": "JPEG raster image", ".webp": "WebP raster image",

@@ -183,6 +183,11 @@ MUTANTS = [
            "    if along_edges:\n",
            "    if False:\n",
            ("tests/test_place.py",)),
+    Mutant("the studio waits for ever on a request sent a byte at a time", "painter/studio/protocol.py",
+           '            self.logger.warning("closed a connection whose request came too slowly")\n'
+           "            self.transport.close()\n",
+           "            pass\n",
+           ("tests/test_studio_security.py", "-k", "slowly")),
 ]
 
 

@@ -1305,6 +1305,7 @@ add("batch --ray not an address", "batch {photo} -o out --ray head-node -q --ste
 # (tests/test_studio.py and test_studio_browser.py run it)
 add("studio --port out of range", "studio --no-open --port 70000", error(2, "--port"))
 add("studio --workers 0", "studio --no-open --workers 0", error(2, "--workers"))
+add("studio --request-timeout 0", "studio --no-open --request-timeout 0", error(2, "--request-timeout"))
 add("studio --data is a file", "studio --no-open --data {photo}", error(2, "is a file"))
 add("studio --data under a file", "studio --no-open --data {photo}/jobs", error(1, "cannot create the data folder"))
 add("studio --host it cannot listen on", "studio --no-open --host 203.0.113.7 --port 8765", error(1, "cannot listen"))

@@ -193,3 +193,45 @@ def test_the_browser_is_given_a_private_page_not_the_token(tmp_path):
     assert target == page.as_uri() and STUDIO_TOKEN not in target
     assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
     assert f'url=http://127.0.0.1:8765/?token={STUDIO_TOKEN}"' in page.read_text()
+
+
+def test_a_client_that_sends_its_request_too_slowly_is_closed_while_others_are_answered(tmp_path):
+    """Slowloris: connections that send a request's headers a byte at a time are
+    closed after --request-timeout, and a normal request is answered meanwhile."""
+    import socket
+    import time
+    import urllib.request
+
+    proc, url = start_studio(tmp_path / "data", "--request-timeout", "1")
+    slow = []
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /api/styles HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            s.settimeout(0.05)
+            slow.append(s)
+        start, closed = time.monotonic(), set()
+        while time.monotonic() - start < 6 and len(closed) < len(slow):
+            for i, s in enumerate(slow):
+                if i in closed:
+                    continue
+                try:
+                    s.sendall(b"x")  # one more byte of a header that never ends
+                    if s.recv(1024) == b"":
+                        closed.add(i)
+                except socket.timeout:
+                    pass
+                except OSError:
+                    closed.add(i)
+            answer = urllib.request.urlopen(urllib.request.Request(
+                url + "/api/styles", headers={"Authorization": f"token {STUDIO_TOKEN}"}), timeout=5)
+            assert answer.status == 200
+            time.sleep(0.2)
+        took = time.monotonic() - start
+        assert len(closed) == len(slow) and took < 3.5, (sorted(closed), took)
+    finally:
+        for s in slow:
+            s.close()
+        proc.terminate()
+        proc.wait(30)
