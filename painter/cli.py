@@ -242,7 +242,7 @@ def paint(ctx, photo, style, outputs, strokes, size, output_size, steps, seed, s
     canvas = (image.shape[2], image.shape[1])
     asked_px = picture_longer(canvas, asked) if isinstance(asked, PrintSize) else asked
     out_size, size = run_sizes(max(image.shape[1:]), size, least_size(image, st.size), asked_px)
-    printed = asked if asked is not None else parse_size(str(out_size), dpi) if dpi else out_size
+    printed = asked if asked is not None else parse_size(out_size, dpi)
     try:
         result = run_paint(image, style=st, strokes=strokes, size=size, steps=steps, seed=seed, device=dev,
                            style_weight=style_weight, content_weight=content_weight, preserve_color=preserve_color,
@@ -542,9 +542,9 @@ def render(strokes_file, outputs, size, background, layers, dpi, quality, materi
     """Re-render a stroke file (or a traced path file) at any size: vectors, no upscaling blur."""
     from .engine.run import resolve_device
     from .export import export_all
-    from .primitives.strokes import StrokeSet
-
+    from .export.prints import parse_size
     from .export.svgdoc import default_size
+    from .primitives.strokes import StrokeSet
 
     mat = _check_material(material)
     asked = _output_size(size, dpi, "--size")
@@ -552,7 +552,7 @@ def render(strokes_file, outputs, size, background, layers, dpi, quality, materi
     bg = _parse_background(background)
     strokes = _load_art(strokes_file).to(resolve_device(device))
     if asked is None and dpi is not None:
-        asked = _output_size(str(default_size(strokes)), dpi, "--size")
+        asked = parse_size(default_size(strokes), dpi)
     if layers is not None:
         try:
             wanted = [int(v) for v in layers.split(",") if v.strip()]

@@ -80,20 +80,26 @@ def export_all(art: StrokeSet | PathSet, paths, size: int | PrintSize | None = N
         ext = check_output_path(path)
         needs = ext in PICTURES or (ext == ".pdf" and isinstance(art, StrokeSet) and material.name != "flat")
         if needs and picture is None:
-            picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+            picture = finished(art, lay, background, material)
         if ext == ".pdf":
             from .pdf import save_pdf
 
             save_pdf(art, path, size, background, material, picture if needs else None)
         elif ext in PICTURES:
-            save_image(on_page(picture, lay), path, quality, lay.dpi, provenance(art))
+            save_image(picture_on_page(picture, lay), path, quality, lay.dpi, provenance(art))
         else:
             export(art, path, size, None, background, material, quality)
 
 
-def on_page(image: torch.Tensor, lay: Layout) -> torch.Tensor:
+def finished(art: StrokeSet | PathSet, lay: Layout, background, material) -> torch.Tensor:
+    """The picture of ``art`` at ``lay``'s size in ``material``, on ``background``
+    fitted to it: what PNG, JPEG, WebP and a material's PDF hold."""
+    return draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+
+
+def picture_on_page(image: torch.Tensor, lay: Layout) -> torch.Tensor:
     """The picture ``image`` [3,h,w] where ``lay`` puts it: on a white page where it
-    has margins, else itself."""
+    has margins, else itself (:func:`painter.export.svgdoc.on_page` does it for SVG)."""
     if not lay.margins:
         return image
     page = torch.ones(3, lay.page_height, lay.page_width, dtype=image.dtype, device=image.device)
@@ -109,16 +115,10 @@ def preview_png(art: StrokeSet | PathSet, size: int = PREVIEW_SIZE) -> bytes:
     """``art`` drawn in its material as PNG bytes, its longer side ``size`` at most
     (its own output size where smaller): what a notebook shows for a StrokeSet, a
     PathSet or a PaintResult."""
-    import io
-
-    from PIL import Image
-
-    from ..image.io import to_uint8
+    from ..image.io import png_bytes
 
     h, w = export_size(art, min(size, default_size(art)))
-    buf = io.BytesIO()
-    Image.fromarray(to_uint8(draw(art.to("cpu"), h, w))).save(buf, format="PNG")
-    return buf.getvalue()
+    return png_bytes(draw(art.to("cpu"), h, w))
 
 
 PREVIEWERS["png"] = preview_png

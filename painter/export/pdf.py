@@ -18,19 +18,18 @@ cairo, but from a second copy of the SVG writer's geometry.
 """
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
 
 import torch
 
-from ..image.io import atomic_write_bytes, to_uint8
+from ..image.io import atomic_write_bytes
 from ..materials import resolve
 from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet
 from .prints import Layout, PrintSize
 from .svg import to_svg
-from .svgdoc import on_page, page_layout, provenance
+from .svgdoc import on_page, page_layout, png_href, provenance
 
 
 def save_pdf(art: StrokeSet | PathSet, path: str | Path, size: int | PrintSize | None = None, background=None,
@@ -50,10 +49,9 @@ def to_pdf(art: StrokeSet | PathSet, size: int | PrintSize | None = None, backgr
     svg = to_svg(art, lay.height, lay.width, background, material="flat")
     if isinstance(art, StrokeSet) and material.name != "flat":
         if picture is None:
-            from ..image.io import fit_background
-            from .files import draw
+            from .files import finished
 
-            picture = draw(art, lay.height, lay.width, fit_background(background, lay.height, lay.width), material)
+            picture = finished(art, lay, background, material)
         svg = svg[:svg.rindex("</svg>")] + _image_element(picture, lay) + "</svg>"
     return _cairo_pdf(on_page(svg, lay), provenance(art))
 
@@ -76,10 +74,6 @@ def _cairo_pdf(svg: str, info: dict[str, str]) -> bytes:
 
 def _image_element(picture: torch.Tensor, lay: Layout) -> str:
     """An SVG ``<image>`` of ``picture`` (PNG) over the picture's area."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(to_uint8(picture)).save(buf, format="PNG")
-    href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    href = png_href(picture)
     return (f'<image id="material" x="0" y="0" width="{lay.width}" height="{lay.height}" '
             f'preserveAspectRatio="none" xlink:href="{href}" href="{href}"/>')

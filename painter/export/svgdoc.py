@@ -10,7 +10,7 @@ import re
 import numpy as np
 import svgwrite
 
-from ..image.io import atomic_write_bytes, fit_background, to_uint8
+from ..image.io import atomic_write_bytes, fit_background, png_bytes
 from ..primitives.canvas import FILL_RULES, canvas_transform
 from .prints import Layout, PrintSize, layout
 
@@ -80,15 +80,7 @@ def drawing(prims, height: int, width: int, background) -> svgwrite.Drawing:
     dwg.attribs["xmlns:inkscape"] = "http://www.inkscape.org/namespaces/inkscape"
     bg = prims.background if background is None else fit_background(background, height, width)
     if getattr(bg, "ndim", 0) == 3:  # a background picture ([3,H,W] tensor), embedded as PNG
-        import base64
-        import io as _io
-
-        from PIL import Image
-
-        buf = _io.BytesIO()
-        Image.fromarray(to_uint8(bg)).save(buf, format="PNG")
-        href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        img = dwg.image(href=href, insert=(0, 0), size=(width, height))
+        img = dwg.image(href=png_href(bg), insert=(0, 0), size=(width, height))
         img.attribs["preserveAspectRatio"] = "none"
         dwg.add(img)
     else:
@@ -100,6 +92,13 @@ def drawing(prims, height: int, width: int, background) -> svgwrite.Drawing:
         dwg.set_desc(title=made["title"], desc=json.dumps(prims.meta, sort_keys=True))
         dwg.set_metadata(_rdf(made))
     return dwg
+
+
+def png_href(img) -> str:
+    """A [3,H,W] picture in [0,1] as the ``data:`` URI of a PNG, for an SVG ``<image>``."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png_bytes(img)).decode("ascii")
 
 
 def inkscape_layer(parent, dwg: svgwrite.Drawing, ident: str, label: str):
@@ -192,7 +191,7 @@ def provenance(art) -> dict[str, str]:
     for key in ("seed", "input"):
         if key in meta:
             info[key] = str(meta[key])
-    info[kind] = str(len(_array(art.colors)))
+    info[kind] = str(len(art.colors))
     made = ", ".join(f"{k} {v}" for k, v in info.items() if k != "software")
     info["title"] = f"painted by {info['software']}" if kind == "strokes" else f"traced by {info['software']}"
     info["description"] = f"{info['title']}: {made}"

@@ -10,6 +10,7 @@ no reader ever sees a half-written file.
 """
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import tempfile
@@ -233,6 +234,16 @@ def save_png(img: torch.Tensor, path: str | Path) -> None:
     save_image(img, path)
 
 
+def png_bytes(img: torch.Tensor) -> bytes:
+    """A [3,H,W] tensor in [0,1] as the bytes of an 8-bit RGB PNG (to embed or show,
+    not a file: :func:`save_image` writes those, with their profile and metadata)."""
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(img)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def save_image(img: torch.Tensor, path: str | Path, quality: int = DEFAULT_QUALITY, dpi: float | None = None,
                text: dict[str, str] | None = None) -> None:
     """Save a [3,H,W] tensor in [0,1] (or an [H,W,3] uint8 array) as 8-bit RGB in the
@@ -269,17 +280,14 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = DEFAULT_QUALI
     atomic_write_bytes(path, buf.getvalue())
 
 
+@functools.cache
 def _srgb_profile() -> bytes:
     """The bytes of an sRGB ICC profile (Little CMS's, made once)."""
-    global _SRGB
-    if _SRGB is None:
-        from PIL import ImageCms
+    from PIL import ImageCms
 
-        _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    return _SRGB
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-_SRGB: bytes | None = None
 #: the XMP namespace of painter's own fields
 XMP_NS = "https://github.com/painter-art/painter/ns/1.0/"
 

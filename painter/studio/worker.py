@@ -149,17 +149,17 @@ def _thumbnails(d: Path, send) -> None:
 def make_result(folder: Path, kind: str) -> Path:
     """``result.<kind>`` of a finished job, made from its stroke file when first asked
     for (the animations: GIF, MP4 and the self-drawing SVG)."""
-    from ..export import export, load_art
-    from ..export.svg import save_svg
-
     from ..defaults import MAX_ANIMATION_SIZE
+    from ..export import export, load_art
+    from ..export.animate import frame_size
+    from ..export.svg import save_svg
 
     path = folder / f"result.{kind}"
     if path.is_file():
         return path
     art = load_art(folder / "result.json")
     if kind == "animated.svg":
-        save_svg(art, path, animate=4.0)
+        save_svg(art, path, size=max(frame_size(art, None)), animate=4.0)
     else:
         export(art, path, size=min(MAX_ANIMATION_SIZE, int(getattr(art, "meta", {}).get("output_size", 1024))))
     return path
