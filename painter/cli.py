@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
+                       STUDIO_MAX_CONNECTIONS, STUDIO_MAX_PIXELS, STUDIO_MAX_STREAMS,
                        STUDIO_REQUEST_SECONDS, WORK_SIZE_RANGE, check_output_path, run_sizes)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -38,6 +39,21 @@ def _host_names(ctx, param, names: tuple[str, ...]) -> tuple[str, ...]:
         if not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", name):
             raise click.BadParameter(f"{name!r} is not a host name (a name such as painter.lan, or an address)")
     return tuple(n.lower().strip("[]").rstrip(".") for n in names)
+
+
+def _memory_amount(ctx, param, text: str) -> int | str | None:
+    """--worker-memory: an amount (2G, 1500M), auto or none."""
+    from .studio.limits import LEAST_WORKER_MEMORY, parse_bytes, show_bytes
+
+    if text.lower() in ("auto", "none"):
+        return text.lower()
+    try:
+        amount = parse_bytes(text)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    if amount < LEAST_WORKER_MEMORY:
+        raise click.BadParameter(f"{text} is less than a worker needs to start ({show_bytes(LEAST_WORKER_MEMORY)})")
+    return amount
 
 
 def _token_text(ctx, param, token: str | None) -> str | None:
@@ -683,7 +699,17 @@ def batch(inputs, out_dir, formats, style, strokes, size, steps, seed, material,
 @click.option("--request-timeout", type=click.FloatRange(0.1, 3600), default=STUDIO_REQUEST_SECONDS, show_default=True,
               metavar="SECONDS", help="Seconds a client has to send a request's headers; its body must then come "
                                       "at 64 KB/s or more. Slower connections are closed.")
-def studio(host, port, no_open, data, workers, token, no_token, allow_hosts, request_timeout) -> None:
+@click.option("--max-connections", type=click.IntRange(1, 100000), default=STUDIO_MAX_CONNECTIONS, show_default=True,
+              help="Open connections at once; more are answered 503.")
+@click.option("--max-streams", type=click.IntRange(1, 100000), default=STUDIO_MAX_STREAMS, show_default=True,
+              help="Open event streams (pages watching a job) at once; more are answered 503.")
+@click.option("--max-pixels", type=click.IntRange(1, 10**9), default=STUDIO_MAX_PIXELS, show_default=True,
+              help="The largest photo a job takes, in pixels (read from its header); larger uploads are 413.")
+@click.option("--worker-memory", default="auto", show_default=True, metavar="AMOUNT", callback=_memory_amount,
+              help="Memory each job's worker may hold (2G, 1500M; auto: 3/4 of this machine's memory shared "
+                   "among the workers; none: no limit). A job that needs more fails; the rest go on.")
+def studio(host, port, no_open, data, workers, token, no_token, allow_hosts, request_timeout, max_connections,
+           max_streams, max_pixels, worker_memory) -> None:
     """The web app: paint and trace photos in the browser, watch the strokes go down.
 
     Ctrl-C stops it; paintings under way are checkpointed and resume at the next start.
@@ -694,6 +720,7 @@ def studio(host, port, no_open, data, workers, token, no_token, allow_hosts, req
 
     from .studio import DEFAULT_DATA, serve
     from .studio.guard import is_loopback, new_token
+    from .studio.limits import Limits, default_worker_memory
 
     from click.core import ParameterSource
 
@@ -725,9 +752,11 @@ def studio(host, port, no_open, data, workers, token, no_token, allow_hosts, req
     if token is None and not is_loopback(host):
         click.echo(f"painter: warning: no token on {host}: anyone who can reach port {port} can use the studio",
                    err=True)
+    limits = Limits(request_seconds=request_timeout, max_connections=max_connections, max_streams=max_streams,
+                    max_pixels=max_pixels, worker_memory={"auto": default_worker_memory(workers),
+                                                          "none": None}.get(worker_memory, worker_memory))
     serve(host, port, folder, workers=workers, open_browser=not no_open,
-          announce=lambda m: click.echo(m, err=True), token=token, allow_hosts=allow_hosts,
-          request_timeout=request_timeout)
+          announce=lambda m: click.echo(m, err=True), token=token, allow_hosts=allow_hosts, limits=limits)
 
 
 def _check_own_material(path: str, strokes, mat) -> None:

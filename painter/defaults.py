@@ -28,6 +28,10 @@ MAX_ANIMATION_SIZE = 1024
 
 #: seconds a studio client has to send a request's headers (painter studio --request-timeout)
 STUDIO_REQUEST_SECONDS = 10.0
+#: the studio's open connections and open event streams at once (a browser tab holds at most six)
+STUDIO_MAX_CONNECTIONS, STUDIO_MAX_STREAMS = 256, 128
+#: the largest photo a studio job takes (pixels)
+STUDIO_MAX_PIXELS = 50_000_000
 
 #: extension -> what it writes
 FORMATS = {".svg": "SVG vector image", ".pdf": "PDF vector document (print)", ".png": "PNG raster image",

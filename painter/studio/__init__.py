@@ -41,11 +41,11 @@ DEFAULT_DATA = Path.home() / ".painter" / "studio"
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAULT_DATA, workers: int = 1,
           open_browser: bool = True, announce=print, token: str | None = None,
-          allow_hosts: tuple[str, ...] = (), request_timeout: float | None = None) -> None:
+          allow_hosts: tuple[str, ...] = (), limits=None) -> None:
     """Run the studio until Ctrl-C (or SIGTERM). ``token``: what every request must
     carry (None: nothing; see :mod:`painter.studio.guard`), given in the URL it
-    announces and opens. ``request_timeout``: seconds a client has to send a
-    request's headers (:mod:`painter.studio.protocol`; default its HEADER_SECONDS)."""
+    announces and opens. ``limits``: what a client, a request and a job may take
+    (:class:`painter.studio.limits.Limits`; default: its defaults)."""
     import threading
     import webbrowser
     from urllib.parse import quote
@@ -54,17 +54,19 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data: Path = DEFAU
 
     from .app import create_app
     from .guard import WILDCARD_HOSTS, Security
-    from .protocol import HEADER_SECONDS, with_deadline
+    from .limits import Limits
+    from .protocol import studio_protocol
 
+    limits = limits or Limits()
     security = Security(host=host, port=port, token=token, allow_hosts=tuple(h.lower() for h in allow_hosts))
-    app = create_app(Path(data), workers=workers, security=security)
+    app = create_app(Path(data), workers=workers, security=security, limits=limits)
     shown = "127.0.0.1" if host in WILDCARD_HOSTS else f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={quote(token)}" if token else "")
     # open event streams (a page left open) must not hold up Ctrl-C: 3 s, then they are closed
-    # a request that comes too slowly is closed (uvicorn's keep-alive timeout does not)
+    # a request that comes too slowly is closed (uvicorn's keep-alive timeout does not), and
+    # connections beyond the cap are answered 503 in JSON (uvicorn's limit_concurrency: plain text)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=3,
-                            http=with_deadline(HEADER_SECONDS if request_timeout is None else request_timeout))
+                            timeout_graceful_shutdown=3, timeout_keep_alive=5, http=studio_protocol(limits))
     server = uvicorn.Server(config)
     announce(f"painter studio: {url} (data in {data}; Ctrl-C stops it)")
     if open_browser:  # the token stays off the browser's command line, which every user of the machine can read

@@ -3,13 +3,15 @@
 Every error is JSON, ``{"error": "one line"}``, with its status: 400 bad input, 401
 no token or a wrong one, 403 a foreign Host or Origin (:mod:`painter.studio.guard`),
 404 unknown job or file, 413 an upload too large (bytes or pixels, told before decoding),
-429 a full queue. Requests name jobs by id only (16 hex digits) and results by kind
+429 a full queue, 503 too many open event streams (or connections:
+:mod:`painter.studio.protocol`), 507 no room left on the disk for a new job. Requests name jobs by id only (16 hex digits) and results by kind
 from a fixed list, so no request reaches a path outside the studio's data folder.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import json
 from importlib import resources
@@ -29,10 +31,10 @@ from ..materials import NAMES as MATERIALS
 from ..style.presets import closest_hint, describe_presets, preset_names
 from .guard import HEADERS, Guard, Security
 from .jobs import FINAL, ID_PATTERN, Job, JobStore, Runner, results
+from .limits import Limits
 
-#: the largest upload (bytes, the whole request) and image (pixels, from its header)
+#: the largest upload (bytes, the whole request); the largest image is Limits.max_pixels
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
-MAX_IMAGE_PIXELS = 50_000_000
 #: what a job may ask for: name -> (type, least, most)
 LIMITS = {"strokes": (int, 1, 20000), "size": (int, 64, 1024), "steps": (int, 0, 5000),
           "seed": (int, 0, 2**31 - 1), "colors": (int, 2, 64)}
@@ -51,9 +53,10 @@ class ApiError(Exception):
 class Hub:
     """Tells the event streams about job changes, which arrive from the runner's thread."""
 
-    def __init__(self):
+    def __init__(self, max_streams: int = Limits.max_streams):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscribers: dict[str, set[asyncio.Queue]] = {}
+        self.open, self.max_streams = 0, max_streams
 
     def publish(self, job: Job) -> None:
         if self.loop is None:
@@ -63,20 +66,28 @@ class Hub:
             self.loop.call_soon_threadsafe(q.put_nowait, data)
 
     def subscribe(self, job_id: str) -> asyncio.Queue:
+        if self.open >= self.max_streams:
+            raise ApiError(503, f"the studio is busy: {self.open} event streams are open; try again in a moment")
         q: asyncio.Queue = asyncio.Queue()
         self.subscribers.setdefault(job_id, set()).add(q)
+        self.open += 1
         return q
 
     def unsubscribe(self, job_id: str, q: asyncio.Queue) -> None:
-        self.subscribers.get(job_id, set()).discard(q)
+        if q in self.subscribers.get(job_id, ()):
+            self.subscribers[job_id].discard(q)
+            self.open -= 1
 
 
-def create_app(data: Path, workers: int = 1, max_queued: int = 16, security: Security = Security()) -> Starlette:
+def create_app(data: Path, workers: int = 1, max_queued: int = 16, security: Security = Security(),
+               limits: Limits = Limits()) -> Starlette:
     """The studio over the data folder ``data`` (jobs in ``data/jobs``), answering as
-    ``security`` says (:mod:`painter.studio.guard`; by default: loopback names, no token)."""
-    hub = Hub()
+    ``security`` says (:mod:`painter.studio.guard`; by default: loopback names, no token),
+    within ``limits`` (:mod:`painter.studio.limits`; by default: no worker memory limit)."""
+    hub = Hub(limits.max_streams)
     store = JobStore(Path(data) / "jobs")
-    runner = Runner(store, workers=workers, max_queued=max_queued, notify=hub.publish)
+    runner = Runner(store, workers=workers, max_queued=max_queued, notify=hub.publish,
+                    worker_memory=limits.worker_memory)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -90,7 +101,7 @@ def create_app(data: Path, workers: int = 1, max_queued: int = 16, security: Sec
     app = Starlette(routes=ROUTES + [Mount("/static", StaticFiles(directory=str(_static_dir())), name="static")],
                     lifespan=lifespan, middleware=[Middleware(Guard, security=security)],
                     exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error})
-    app.state.store, app.state.runner, app.state.hub = store, runner, hub
+    app.state.store, app.state.runner, app.state.hub, app.state.limits = store, runner, hub, limits
     return app
 
 
@@ -121,12 +132,12 @@ async def create_job(request: Request) -> Response:
     if upload is None or isinstance(upload, str):
         raise ApiError(400, "no image: send the photo as the multipart file field 'image'")
     options = {k: _number(form, k) for k in LIMITS if form.get(k) not in (None, "")}
-    photo = await _image_bytes(upload, "image")
+    photo = await _image_bytes(request, upload, "image")
     painting = None
     if mode == "paint":
         given = form.get("style_image")
         if given is not None and not isinstance(given, str) and given.filename:
-            painting = await _image_bytes(given, "style_image")
+            painting = await _image_bytes(request, given, "style_image")
             options["style"] = "@image"
         else:
             options["style"] = _style_name(str(form.get("style") or "none"))
@@ -139,13 +150,25 @@ async def create_job(request: Request) -> Response:
     job = Job(id=store.new_id(), mode=mode, options=options, name=Path(upload.filename or "photo").name[:200])
     job.options["name"] = job.name
     job.steps = {"paint": int(options.get("steps", 240)), "styles": 1 + len(preset_names())}.get(mode, 1)
+    try:
+        await run_in_threadpool(_lay_out, store, job, photo, painting)
+    except OSError as e:
+        await run_in_threadpool(store.remove, job.id)  # nothing half-made is left or listed
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ApiError(507, "the disk is full: no room in the studio's data folder for a new job") from None
+        raise ApiError(500, f"cannot write the job to the studio's data folder ({e.strerror or e})") from None
+    runner.submit(job)
+    return JSONResponse({"id": job.id, "job": job.public()}, status_code=201)
+
+
+def _lay_out(store: JobStore, job: Job, photo: bytes, painting: bytes | None) -> None:
+    """A new job's folder: its photo, its painting if one was given, and job.json."""
     folder = store.folder(job.id)
     folder.mkdir(parents=True)
     atomic_write_bytes(folder / "input", photo)
     if painting is not None:
         atomic_write_bytes(folder / "style", painting)
-    runner.submit(job)
-    return JSONResponse({"id": job.id, "job": job.public()}, status_code=201)
+    store.save(job)
 
 
 async def get_job(request: Request) -> Response:
@@ -170,22 +193,37 @@ async def events(request: Request) -> Response:
     q = hub.subscribe(job.id)
 
     async def stream():
-        try:
-            data = job.public()
-            while True:
-                yield f"event: job\ndata: {json.dumps(data)}\n\n"
-                if data["state"] in FINAL:
+        data = job.public()
+        while True:
+            yield f"event: job\ndata: {json.dumps(data)}\n\n"
+            if data["state"] in FINAL:
+                return
+            try:
+                data = await asyncio.wait_for(q.get(), HEARTBEAT)
+            except asyncio.TimeoutError:
+                yield ": keep-alive\n\n"
+                now = request.app.state.store.jobs.get(job.id)
+                if now is None:  # deleted meanwhile
                     return
-                try:
-                    data = await asyncio.wait_for(q.get(), HEARTBEAT)
-                except asyncio.TimeoutError:
-                    yield ": keep-alive\n\n"
-                    data = request.app.state.store.get(job.id).public()
-        finally:
-            hub.unsubscribe(job.id, q)
+                data = now.public()
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return _EventStream(stream(), lambda: hub.unsubscribe(job.id, q), media_type="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class _EventStream(StreamingResponse):
+    """A streamed answer that calls ``closed()`` when it ends, however it ends (even
+    when the client goes before the first event)."""
+
+    def __init__(self, content, closed, **kwargs):
+        super().__init__(content, **kwargs)
+        self.closed = closed
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.closed()
 
 
 async def preview(request: Request) -> Response:
@@ -264,11 +302,14 @@ async def _form(request: Request):
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
         raise ApiError(413, f"upload of {int(length):,} bytes is over the limit of {MAX_UPLOAD_BYTES:,}")
-    body = bytearray()
+    chunks, size = [], 0  # joined once whole: a refused upload never holds more than the limit
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_UPLOAD_BYTES:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
             raise ApiError(413, f"upload is over the limit of {MAX_UPLOAD_BYTES:,} bytes")
+    body = b"".join(chunks)
+    del chunks
     sent = False
 
     async def receive():
@@ -276,7 +317,7 @@ async def _form(request: Request):
         if sent:
             return {"type": "http.disconnect"}
         sent = True
-        return {"type": "http.request", "body": bytes(body), "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     try:
         return await Request(request.scope, receive).form(max_files=2, max_fields=20)
@@ -302,19 +343,20 @@ def _style_name(name: str) -> str:
     raise ApiError(400, f"unknown style {name[:60]!r}{closest_hint(name[:60])}")
 
 
-async def _image_bytes(upload, field: str) -> bytes:
+async def _image_bytes(request: Request, upload, field: str) -> bytes:
     data = await upload.read()
-    await run_in_threadpool(_check_image, data, f"{field} ({Path(upload.filename or '').name[:80] or 'upload'})")
+    await run_in_threadpool(_check_image, data, f"{field} ({Path(upload.filename or '').name[:80] or 'upload'})",
+                            request.app.state.limits.max_pixels)
     return data
 
 
-def _check_image(data: bytes, what: str) -> None:
+def _check_image(data: bytes, what: str, max_pixels: int) -> None:
     """An upload that is an image painter can read, and not too large: the size comes
     from the header, before the pixels are decoded (painter.image.io.open_image)."""
     if not data:
         raise ApiError(400, f"{what}: empty file")
     try:
-        open_image(io.BytesIO(data), what, MAX_IMAGE_PIXELS)
+        open_image(io.BytesIO(data), what, max_pixels)
     except ImageTooLarge as e:
         raise ApiError(413, str(e)) from None
     except InputError as e:
@@ -336,4 +378,4 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500, headers=headers)
 
 
-__all__ = ["MAX_IMAGE_PIXELS", "MAX_UPLOAD_BYTES", "ROUTES", "create_app"]
+__all__ = ["MAX_UPLOAD_BYTES", "ROUTES", "create_app"]

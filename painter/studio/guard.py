@@ -120,8 +120,8 @@ class Guard:
             status, message = refusal
             if status == 401 and scope["method"] == "GET" and scope["path"] == "/" and \
                     "text/html" in headers.get("accept", ""):  # a person at the page: ask for the token
-                return await _reply(send, status, "text/html; charset=utf-8", TOKEN_PAGE.encode())
-            return await _reply(send, status, "application/json", json.dumps({"error": message}).encode())
+                return await reply(send, status, "text/html; charset=utf-8", TOKEN_PAGE.encode())
+            return await reply(send, status, "application/json", json.dumps({"error": message}).encode())
         set_cookie = self._query_token(scope) is not None and self.security.token is not None
 
         async def send_with_headers(message):
@@ -193,10 +193,11 @@ def _bearer(headers: dict[str, str]) -> str | None:
     return value.strip() if kind.lower() in ("token", "bearer") and value.strip() else None
 
 
-async def _reply(send, status: int, kind: str, body: bytes) -> None:
+async def reply(send, status: int, kind: str, body: bytes, extra: list[tuple[bytes, bytes]] = ()) -> None:
+    """Answer an ASGI request with ``body`` and the studio's security headers."""
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode()),
-                            *HEADERS]})
+                            *HEADERS, *extra]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -211,4 +212,4 @@ or paste the token here:</p>
 """
 
 
-__all__ = ["CSP", "Guard", "Security", "is_loopback", "new_token"]
+__all__ = ["CSP", "Guard", "Security", "is_loopback", "new_token", "reply"]

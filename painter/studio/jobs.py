@@ -17,10 +17,12 @@ exits. A worker that dies any other way marks its job failed; nothing else stops
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import secrets
 import re
+import signal
 import threading
 import time
 from collections import deque
@@ -35,6 +37,7 @@ STATES = ("queued", "running", "done", "failed", "cancelled")
 FINAL = ("done", "failed", "cancelled")
 #: a job id: what a request may name (nothing else reaches the file system)
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
+log = logging.getLogger("painter.studio")
 
 
 @dataclass
@@ -108,7 +111,7 @@ class JobStore:
     def add(self, job: Job) -> None:
         with self.lock:
             self.jobs[job.id] = job
-            self.save(job)
+        self.keep(job)
 
     def get(self, job_id: str) -> Job:
         with self.lock:
@@ -121,6 +124,14 @@ class JobStore:
     def save(self, job: Job) -> None:
         atomic_write_bytes(self.folder(job.id) / "job.json", json.dumps(asdict(job), indent=1).encode())
 
+    def keep(self, job: Job) -> None:
+        """:meth:`save`, for the runner: a disk that is full or a folder that is gone
+        leaves the job as it is in memory (and says so in the log), not a dead runner."""
+        try:
+            self.save(job)
+        except OSError as e:
+            log.warning("painter studio: could not save job %s (%s)", job.id, e.strerror or e)
+
     def remove(self, job_id: str) -> None:
         import shutil
 
@@ -131,11 +142,13 @@ class JobStore:
 
 class Runner:
     """Runs the store's jobs, at most ``workers`` at once, queue at most ``max_queued``.
-    ``notify(job)`` is called (from a thread) whenever a job changes."""
+    ``notify(job)`` is called (from a thread) whenever a job changes. ``worker_memory``:
+    the bytes of data each worker may hold (None: no limit)."""
 
     def __init__(self, store: JobStore, workers: int = 1, max_queued: int = 16,
-                 notify: Callable[[Job], None] = lambda job: None):
+                 notify: Callable[[Job], None] = lambda job: None, worker_memory: int | None = None):
         self.store, self.workers, self.max_queued, self.notify = store, max(1, workers), max_queued, notify
+        self.worker_memory = worker_memory
         self.queue: deque[str] = deque()
         self.running: dict[str, tuple] = {}  # id -> (process, pipe end)
         self.cancelled: set[str] = set()
@@ -153,7 +166,7 @@ class Runner:
                 if job.state == "running":
                     job.resumed += 1
                 job.state = "queued"
-                self.store.save(job)
+                self.store.keep(job)
                 self.queue.append(job.id)
         self.thread.start()
 
@@ -200,28 +213,33 @@ class Runner:
 
     # -- the thread -------------------------------------------------------------------
     def _loop(self) -> None:
-        from .worker import run_job
-
         while True:
-            while not self.stopping and self.queue and len(self.running) < self.workers:
-                job = self.store.jobs.get(self.queue.popleft())
-                if job is None:
-                    continue
-                ours, theirs = self.ctx.Pipe(duplex=False)
-                threads = max(1, (os.cpu_count() or 1) // self.workers)
-                proc = self.ctx.Process(target=run_job, args=(str(self.store.folder(job.id)), theirs, threads),
-                                        name=f"painter-job-{job.id}", daemon=True)
-                job.state, job.started, job.error = "running", job.started or time.time(), ""
-                self.store.save(job)
-                self.notify(job)
-                proc.start()
-                theirs.close()
-                self.running[job.id] = (proc, ours)
-            if self.stopping and not self.running:
-                return
-            self._read_reports()
+            try:
+                while not self.stopping and self.queue and len(self.running) < self.workers:
+                    job = self.store.jobs.get(self.queue.popleft())
+                    if job is not None:
+                        self._start(job)
+                if self.stopping and not self.running:
+                    return
+                self._read_reports()
+            except Exception:  # noqa: BLE001 - the runner outlives any one job's trouble
+                log.exception("painter studio: the job runner hit an error and goes on")
             self.wake.wait(0.1)
             self.wake.clear()
+
+    def _start(self, job: Job) -> None:
+        from .worker import run_job
+
+        ours, theirs = self.ctx.Pipe(duplex=False)
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        proc = self.ctx.Process(target=run_job, name=f"painter-job-{job.id}", daemon=True,
+                                args=(str(self.store.folder(job.id)), theirs, threads, self.worker_memory))
+        job.state, job.started, job.error = "running", job.started or time.time(), ""
+        self.store.keep(job)
+        self.notify(job)
+        proc.start()
+        theirs.close()
+        self.running[job.id] = (proc, ours)
 
     def _read_reports(self) -> None:
         for job_id, (proc, pipe) in list(self.running.items()):
@@ -247,9 +265,9 @@ class Runner:
             elif job.state in FINAL:
                 pass  # its worker said so
             elif not self.stopping:
-                self._finish(job, "failed", f"the worker stopped unexpectedly (exit code {proc.exitcode})")
+                self._finish(job, "failed", self._died(proc.exitcode))
             else:  # the studio is stopping: the job stays 'running', to resume at the next start
-                self.store.save(job)
+                self.store.keep(job)
 
     def _apply(self, job: Job, report: dict) -> None:
         state = report.pop("state", None)
@@ -261,9 +279,22 @@ class Runner:
         else:
             self.notify(job)
 
+    def _died(self, code: int | None) -> str:
+        """Why a job failed whose worker ended without saying (a crash, or a kill)."""
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+            if -code == signal.SIGKILL:  # what the kernel's out-of-memory killer sends
+                return (f"the worker was killed ({name}), most likely for running out of memory; "
+                        "paint it smaller (size), or give the studio more --worker-memory")
+            return f"the worker stopped unexpectedly ({name})"
+        return f"the worker stopped unexpectedly (exit code {code})"
+
     def _finish(self, job: Job, state: str, error: str = "") -> None:
         job.state, job.error, job.finished, job.eta = state, error, time.time(), None
         if state == "cancelled":
-            (self.store.folder(job.id) / "paint.ckpt").unlink(missing_ok=True)
-        self.store.save(job)
+            try:
+                (self.store.folder(job.id) / "paint.ckpt").unlink(missing_ok=True)
+            except OSError:
+                pass  # its folder is gone
+        self.store.keep(job)
         self.notify(job)

@@ -1,5 +1,5 @@
 """The studio's HTTP protocol: uvicorn's h11 protocol with a deadline for receiving
-each request, which uvicorn lacks. Its keep-alive timeout only covers the idle time
+each request, which uvicorn lacks, and a cap on open connections that answers JSON. Its keep-alive timeout only covers the idle time
 between requests, and every byte received resets it, so a client that sends a byte
 every few seconds ("slowloris") would hold its connection for ever.
 
@@ -9,15 +9,22 @@ the previous answer, and then its body at :data:`MIN_BODY_RATE` bytes a second o
 average after the same grace; else the studio closes it. Once a request is whole
 the deadline is off: the answer takes as long as it takes (an event stream stays
 open).
+
+A connection opened while ``max_connections`` are open is answered 503 with a
+JSON error and closed. (uvicorn's own ``limit_concurrency`` answers plain text,
+which the studio's clients cannot read as an error.)
 """
 from __future__ import annotations
 
 import time
 
+import json
+
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..defaults import STUDIO_REQUEST_SECONDS as HEADER_SECONDS
+from .guard import reply
+from .limits import Limits
 #: bytes a second a request's body must arrive at, on average (a 32 MB upload: 8.5 min)
 MIN_BODY_RATE = 64 * 1024
 
@@ -26,12 +33,16 @@ class DeadlineProtocol(H11Protocol):
     """uvicorn's :class:`H11Protocol`, closing a connection whose request arrives
     too slowly (see the module); :func:`with_deadline` sets its seconds."""
 
-    header_seconds = HEADER_SECONDS
+    header_seconds = Limits.request_seconds
+    max_connections = Limits.max_connections
     min_body_rate = MIN_BODY_RATE
     _deadline = None
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # now one of self.connections
+        if len(self.connections) > self.max_connections:
+            self.logger.warning("refused a connection: %d are open", len(self.connections) - 1)
+            self.app = _busy  # this connection's requests: 503, then it is closed
         self._arm(self.header_seconds)
 
     def data_received(self, data: bytes) -> None:
@@ -72,6 +83,13 @@ class DeadlineProtocol(H11Protocol):
             self.transport.close()
 
 
-def with_deadline(header_seconds: float) -> type[DeadlineProtocol]:
-    """A :class:`DeadlineProtocol` whose clients have ``header_seconds``."""
-    return type("StudioProtocol", (DeadlineProtocol,), {"header_seconds": float(header_seconds)})
+async def _busy(scope, receive, send) -> None:
+    error = {"error": "the studio is busy: too many open connections; try again in a moment"}
+    await reply(send, 503, "application/json", json.dumps(error).encode(),
+                [(b"connection", b"close"), (b"retry-after", b"5")])
+
+
+def studio_protocol(limits: Limits) -> type[DeadlineProtocol]:
+    """A :class:`DeadlineProtocol` with the seconds and the connection cap of ``limits``."""
+    return type("StudioProtocol", (DeadlineProtocol,), {"header_seconds": float(limits.request_seconds),
+                                                        "max_connections": int(limits.max_connections)})

@@ -10,8 +10,10 @@ the checkpoint.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import resource
 import signal
 import time
 from pathlib import Path
@@ -20,15 +22,19 @@ from pathlib import Path
 PREVIEW_EVERY, CHECKPOINT_EVERY = 0.5, 20
 
 
-def run_job(folder: str, pipe, threads: int = 1) -> None:
-    """The worker process's entry point."""
+def run_job(folder: str, pipe, threads: int = 1, memory: int | None = None) -> None:
+    """The worker process's entry point. ``memory``: the bytes of data it may hold
+    (RLIMIT_DATA; None: no limit)."""
+    os.nice(5)  # the server, in the parent, answers first (it has to stay quick while jobs paint)
+    if memory:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     import torch
 
     torch.set_num_threads(threads)
     d = Path(folder)
-    job = json.loads((d / "job.json").read_text(encoding="utf-8"))
     send = _sender(pipe)
     try:
+        job = json.loads((d / "job.json").read_text(encoding="utf-8"))
         if job["mode"] == "trace":
             _trace(d, job["options"], send)
         elif job["mode"] == "styles":
@@ -38,10 +44,40 @@ def run_job(folder: str, pipe, threads: int = 1) -> None:
     except _Stopped:
         return  # checkpointed: the studio decides what the job is now
     except Exception as e:  # noqa: BLE001 - any failure of this job is this job's, in one line
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        send({"state": "failed", "error": msg[:300]})
+        for partial in d.glob("result.*"):  # no half-written result is left to be listed
+            partial.unlink(missing_ok=True)
+        send({"state": "failed", "error": failure(e, d, memory)})
         return
     send({"state": "done", "stage": "done", "eta": 0.0})
+
+
+#: how torch, OpenCV and the C library say that an allocation failed
+OUT_OF_MEMORY = ("can't allocate memory", "Insufficient memory", "not enough memory", "Cannot allocate memory")
+
+
+def failure(e: BaseException, folder: Path, memory: int | None) -> str:
+    """The one line a failed job shows: what went wrong, in the user's terms."""
+    from .limits import show_bytes
+
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if not folder.is_dir():
+        return "the job's folder was removed while it ran (was the studio's data folder deleted?)"
+    if any(isinstance(c, OSError) and c.errno in (errno.ENOSPC, errno.EDQUOT) for c in _chain(e)):
+        return "the disk is full: no room left in the studio's data folder to write this job's files"
+    if any(isinstance(c, MemoryError) or any(w in str(c) for w in OUT_OF_MEMORY) for c in _chain(e)):
+        limit = f"the worker's limit of {show_bytes(memory)}" if memory else "the memory this machine has"
+        return (f"out of memory: this painting needs more than {limit}; paint it smaller (size), or start "
+                "the studio with more --worker-memory")
+    return text[:300]
+
+
+def _chain(e: BaseException | None):
+    """``e`` and the exceptions it was raised from or during."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
 
 
 class _Stopped(Exception):
