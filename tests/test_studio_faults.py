@@ -38,14 +38,21 @@ def _get(url: str) -> tuple[int, dict]:
         return e.code, json.loads(e.read())
 
 
-def _open_stream(url: str, job_id: str) -> socket.socket:
-    """An event stream of ``job_id``, once its first event has come."""
+def _ask_stream(url: str, job_id: str) -> tuple[socket.socket, bytes]:
+    """A request for the event stream of ``job_id``: the socket, and what came back
+    first (a whole error, or the headers and first event of a stream)."""
     s = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=10)
     s.sendall(f"GET /api/jobs/{job_id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
               f"Authorization: token {STUDIO_TOKEN}\r\n\r\n".encode())
     got = b""
-    while b"event: job" not in got:
+    while b"event: job" not in got and b"}" not in got.partition(b"\r\n\r\n")[2]:
         got += s.recv(65536)
+    return s, got
+
+
+def _open_stream(url: str, job_id: str) -> socket.socket:
+    """An event stream of ``job_id``, once its first event has come."""
+    s, got = _ask_stream(url, job_id)
     assert got.startswith(b"HTTP/1.1 200"), got[:200]
     return s
 
@@ -69,8 +76,9 @@ def test_connections_and_event_streams_beyond_their_caps_get_a_json_503(tmp_path
     try:
         job = _post(url, _png(), LONG)
         held += [_open_stream(url, job), _open_stream(url, job)]
-        status, body = _get(f"{url}/api/jobs/{job}/events")  # a third stream
-        assert status == 503 and "event streams" in body["error"], body
+        s, got = _ask_stream(url, job)  # a third stream
+        s.close()
+        assert got.startswith(b"HTTP/1.1 503") and b"event streams are open" in got, got[:300]
         held.pop().close()
         time.sleep(0.3)
         third = _open_stream(url, job)  # a stream closed frees its place
@@ -132,10 +140,13 @@ def test_a_job_whose_folder_is_removed_fails_and_the_studio_goes_on(tmp_path):
         assert c.get(f"/api/jobs/{doomed}/result.png").status_code == 404
         assert _results(c, kept) == before  # the other job's folder is untouched
         # the whole data folder, under a running job: it fails, and the next job makes a new one
-        doomed = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=LONG).json()["id"]
+        first, doomed = doomed, c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=LONG).json()["id"]
         _running(c, doomed)
         shutil.rmtree(data)
         assert "folder was removed" in _wait(c, doomed, timeout=60)["error"]
+        assert c.get(f"/api/jobs/{kept}/result.svg").status_code == 404  # its files went with the folder
+        listed = [j["id"] for j in c.get("/api/jobs").json()["jobs"]]
+        assert listed == [doomed, first]  # ...and so did it; the failed ones stay, to say why
         after = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data={"mode": "trace"})
         assert after.status_code == 201 and _wait(c, after.json()["id"])["state"] == "done"
         later = _results(c, after.json()["id"])
@@ -190,3 +201,31 @@ def test_a_full_disk_fails_the_running_job_and_new_ones_get_507(small_disk):
         listed = {j["id"]: j for j in c.get("/api/jobs").json()["jobs"]}
         assert listed[kept]["state"] == "done" and _results(c, kept) == before
         c.delete(f"/api/jobs/{doomed}")
+
+
+def test_a_failed_job_leaves_no_result_files(tmp_path):
+    """Whatever a failing job had written of its results (a stale or half-written
+    result.*) is deleted: only a finished job has results."""
+    import multiprocessing
+
+    from painter.studio.worker import run_job
+
+    folder = tmp_path / "0123456789abcdef"
+    folder.mkdir()
+    (folder / "job.json").write_text(json.dumps({"id": folder.name, "mode": "trace", "options": {}}))
+    (folder / "input").write_bytes(b"not an image at all")
+    (folder / "result.json").write_text("{}")  # as if a first result were written before the failure
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=run_job, args=(str(folder), theirs, 1, None))
+    proc.start()
+    theirs.close()
+    reports = []
+    try:
+        while True:
+            reports.append(ours.recv())
+    except EOFError:
+        pass
+    proc.join(60)
+    assert reports[-1]["state"] == "failed" and reports[-1]["error"], reports
+    assert not list(folder.glob("result.*"))

@@ -200,6 +200,8 @@ async def events(request: Request) -> Response:
                 return
             try:
                 data = await asyncio.wait_for(q.get(), HEARTBEAT)
+                while not q.empty():  # a client that fell behind gets the latest, not every step
+                    data = q.get_nowait()
             except asyncio.TimeoutError:
                 yield ": keep-alive\n\n"
                 now = request.app.state.store.jobs.get(job.id)
@@ -256,7 +258,10 @@ async def result(request: Request) -> Response:
         raise ApiError(404, f"no result {kind[:40]!r}: ask for one of {', '.join(results(job.mode))}")
     if job.state != "done":
         raise ApiError(404, f"job {job.id} is {job.state}: its results come when it is done")
-    path = await run_in_threadpool(make_result, request.app.state.store.folder(job.id), kind)
+    try:
+        path = await run_in_threadpool(make_result, request.app.state.store.folder(job.id), kind)
+    except FileNotFoundError:
+        raise ApiError(404, f"the results of job {job.id} are gone (its folder was removed)") from None
     if path.is_symlink():
         raise ApiError(404, f"no result {kind!r}")
     stem = Path(job.name).stem or "painting"

@@ -118,7 +118,12 @@ class JobStore:
             return self.jobs[job_id]
 
     def listing(self) -> list[Job]:
+        """Every job, newest first; a done or cancelled job whose folder was removed
+        under the studio is forgotten (a failed one stays, to show why it failed)."""
         with self.lock:
+            for gone in [j.id for j in self.jobs.values()
+                         if j.state in ("done", "cancelled") and not (self.root / j.id).is_dir()]:
+                del self.jobs[gone]
             return sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
 
     def save(self, job: Job) -> None:

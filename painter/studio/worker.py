@@ -20,6 +20,8 @@ from pathlib import Path
 
 #: a preview of the canvas at most this often (seconds), and a checkpoint every this many steps
 PREVIEW_EVERY, CHECKPOINT_EVERY = 0.5, 20
+#: a progress report at most this often (seconds): every open page gets each one
+PROGRESS_EVERY = 0.1
 
 
 def run_job(folder: str, pipe, threads: int = 1, memory: int | None = None) -> None:
@@ -109,16 +111,19 @@ def _paint(d: Path, opts: dict, send) -> None:
     out_size, size = run_sizes(max(image.shape[1:]), opts.get("size"), least_size(image, st.size))
     steps = int(opts.get("steps", 240))
     ckpt = d / "paint.ckpt"
-    parent, start, last = os.getppid(), time.time(), [0.0, None]  # last preview time, first step here
+    parent, start, last = os.getppid(), time.time(), [0.0, None, 0.0, ""]  # preview, first step, report, stage
 
     def progress(stage: str, step: int, total: int, loss: float | None) -> None:
         if last[1] is None:
             last[1] = step - 1  # a resumed run starts past 0
-        done_here = step - last[1]
-        eta = (time.time() - start) / done_here * (total - step)
-        send({"stage": stage, "step": step, "steps": total, "loss": loss, "eta": eta})
         if os.getppid() != parent:  # the studio died: checkpoint at the end of this step, then stop
             os.kill(os.getpid(), signal.SIGTERM)
+        now = time.time()
+        if now - last[2] < PROGRESS_EVERY and stage == last[3] and step < total:
+            return
+        last[2], last[3] = now, stage
+        eta = (now - start) / (step - last[1]) * (total - step)
+        send({"stage": stage, "step": step, "steps": total, "loss": loss, "eta": eta})
 
     def preview(step: int, strokes, img) -> None:
         now = time.time()
