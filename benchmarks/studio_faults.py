@@ -1,13 +1,14 @@
 """The studio under load and faults (issue 29): a real `painter studio` process on
-loopback, put through six faults, each bounded in time and count.
+loopback, put through seven scenarios, each bounded in time and count.
 
 1. slowloris: 20 connections sending their request a byte every 5 s; each must be
    closed within --request-timeout (10 s) + 1 s while normal requests get 200.
 2. chunked upload: 100 MB sent with Transfer-Encoding: chunked (no Content-Length);
    it must get 413 while the server's memory grows by at most 2x the 32 MB limit.
 3. 50 clients: each holds an event stream and polls its job's status twice a second
-   while two jobs paint (5000 steps at 256 px, cancelled after); no request may fail, and the status p95 must stay within 10x
-   the p95 of the same clients polling the idle studio (measured first, same run).
+   while two jobs paint (5000 steps at 256 px, cancelled after); no request may fail
+   (a pass), and the status p95 must stay within 10x the p95 of the same clients polling
+   the idle studio, measured first in the same run (a bar of its own: a timing).
 4. a worker past its memory limit (--worker-memory 1.5G, a 49 MP photo painted at
    1024 px): its job fails with "out of memory", a small job beside it finishes.
 5. a running job's folder deleted: the job fails with a one-line reason.
@@ -265,7 +266,7 @@ def fifty_clients(studio: Studio, done_id: str, seconds: float) -> dict:
     for i in ids:
         studio.delete(i)
     ratio = p95(busy) / p95(idle)
-    ok = not failed and not idle_failed and ratio <= 10 and states == ["running", "running"]
+    ok = not failed and not idle_failed and states == ["running", "running"]  # the p95 ratio is a bar of its own
     return {"pass": ok, "requests": len(busy), "events": len(events), "failed": len(failed) + len(idle_failed),
             "failures": (failed + idle_failed)[:5], "busy_p95_ms": round(p95(busy), 2),
             "busy_median_ms": round(statistics.median(busy), 2), "idle_p95_ms": round(p95(idle), 2),
@@ -392,6 +393,7 @@ def main() -> None:
             mark = {True: "PASS", False: "FAIL", None: "SKIP"}[scenarios[name]["pass"]]
             say(f"{mark}  {scenarios[name]['what']}")
     bars = {name: bar(int(bool(s["pass"])), 1, at_most=False) for name, s in scenarios.items() if s["pass"] is not None}
+    bars["busy_p95_ms_ratio"] = bar(scenarios["fifty_clients"]["p95_ratio"], 10)  # a timing: the smoke test skips it
     finish("studio_faults", args.quick, {"scenarios": scenarios}, bars)
 
 

@@ -208,6 +208,10 @@ MUTANTS = [
            "    if not folder.is_dir():\n",
            "    if False:\n",
            ("tests/test_studio_faults.py", "-k", "folder_is_removed")),
+    Mutant("the page loses its job when the busy studio refuses its event stream", "painter/studio/static/studio.js",
+           "    poll(id);\n  };\n",
+           "  };\n",
+           ("tests/test_studio_browser.py", "-k", "refused")),
 ]
 
 

@@ -18,7 +18,7 @@ TIMING = ("wall_s", "fwd_over_resvg", "fwdbwd_over_resvg", "offline_wall_s", "vg
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["batch_scaling", "cli_startup", "coverage", "fidelity", "full_size", "many_strokes",
                                   "presets", "quality", "determinism", "materials", "render_speed",
-                                  "style_match", "style_palette", "style_speed", "studio_load", "trace_bw",
+                                  "style_match", "style_palette", "style_speed", "studio_faults", "studio_load", "trace_bw",
                                   "trace_color", "trace_refine", "trace_speed"])
 def test_benchmark_quick(name):
     if name in ("style_match", "style_palette") and not (ROOT.parent / "shared" / "data" / "styles").is_dir():

@@ -104,3 +104,41 @@ def test_paint_a_photo_in_the_browser(studio, browser, tmp_path):
     assert svg.count("<path") >= len(strokes["strokes"]) > 100
     listed = browser.find_elements(By.CSS_SELECTOR, "#jobs li")
     assert len(listed) == 1 and "done" in listed[0].text
+
+
+def test_a_page_refused_an_event_stream_follows_its_job_by_asking(tmp_path, browser):
+    """A busy studio (--max-streams 1, held here) refuses the page's event stream with
+    503; the page then asks for the job's state until it is done."""
+    import socket
+
+    from PIL import Image
+
+    from .test_studio_faults import LONG, _open_stream, _post
+
+    proc, studio = start_studio(tmp_path / "data", "--max-streams", "1", "--workers", "1")
+    try:
+        photo = tmp_path / "p.png"
+        Image.new("RGB", (120, 90), (40, 90, 160)).save(photo)
+        blocker = _post(studio, photo.read_bytes(), LONG)  # the worker is busy, its stream the one allowed
+        held: socket.socket = _open_stream(studio, blocker)
+        browser.get(f"{studio}/?token={STUDIO_TOKEN}")
+        wait = WebDriverWait(browser, 60)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.style[data-style="none"]'))
+        upload = browser.find_element(By.ID, "photo")
+        browser.execute_script("arguments[0].hidden = false", upload)
+        upload.send_keys(str(photo))
+        for field, value in (("steps", "20"), ("size", "64")):
+            box = browser.find_element(By.ID, field)
+            box.clear()
+            box.send_keys(value)
+        browser.find_element(By.ID, "go").click()
+        wait.until(lambda d: "waiting" in d.find_element(By.ID, "stage").text)  # queued behind the blocker
+        req = urllib.request.Request(f"{studio}/api/jobs/{blocker}", method="DELETE",
+                                     headers={"Authorization": f"token {STUDIO_TOKEN}"})
+        urllib.request.urlopen(req, timeout=10).read()
+        held.close()
+        WebDriverWait(browser, 120).until(lambda d: "done" in d.find_element(By.ID, "stage").text)
+        assert browser.find_element(By.ID, "downloads").get_attribute("hidden") is None
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -4,8 +4,9 @@ Every error is JSON, ``{"error": "one line"}``, with its status: 400 bad input, 
 no token or a wrong one, 403 a foreign Host or Origin (:mod:`painter.studio.guard`),
 404 unknown job or file, 413 an upload too large (bytes or pixels, told before decoding),
 429 a full queue, 503 too many open event streams (or connections:
-:mod:`painter.studio.protocol`), 507 no room left on the disk for a new job. Requests name jobs by id only (16 hex digits) and results by kind
-from a fixed list, so no request reaches a path outside the studio's data folder.
+:mod:`painter.studio.protocol`), 507 no room left on the disk for a new job. Requests
+name jobs by id only (16 hex digits) and results by kind from a fixed list, so no
+request reaches a path outside the studio's data folder.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """The studio's HTTP protocol: uvicorn's h11 protocol with a deadline for receiving
-each request, which uvicorn lacks, and a cap on open connections that answers JSON. Its keep-alive timeout only covers the idle time
-between requests, and every byte received resets it, so a client that sends a byte
-every few seconds ("slowloris") would hold its connection for ever.
+each request, which uvicorn lacks, and a cap on open connections that answers JSON.
+uvicorn's keep-alive timeout only covers the idle time between requests, and every byte
+received resets it, so a client that sends a byte every few seconds ("slowloris")
+would hold its connection for ever.
 
 A connection must deliver a request's headers within ``header_seconds`` (default
-:data:`HEADER_SECONDS`, ``painter studio --request-timeout``) of its opening or of
+10, ``painter studio --request-timeout``) of its opening or of
 the previous answer, and then its body at :data:`MIN_BODY_RATE` bytes a second on
 average after the same grace; else the studio closes it. Once a request is whole
 the deadline is off: the answer takes as long as it takes (an event stream stays
@@ -31,7 +32,7 @@ MIN_BODY_RATE = 64 * 1024
 
 class DeadlineProtocol(H11Protocol):
     """uvicorn's :class:`H11Protocol`, closing a connection whose request arrives
-    too slowly (see the module); :func:`with_deadline` sets its seconds."""
+    too slowly (see the module); :func:`studio_protocol` sets its limits."""
 
     header_seconds = Limits.request_seconds
     max_connections = Limits.max_connections

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import resource
 import signal
 import time
 from pathlib import Path
@@ -27,8 +26,11 @@ PROGRESS_EVERY = 0.1
 def run_job(folder: str, pipe, threads: int = 1, memory: int | None = None) -> None:
     """The worker process's entry point. ``memory``: the bytes of data it may hold
     (RLIMIT_DATA; None: no limit)."""
-    os.nice(5)  # the server, in the parent, answers first (it has to stay quick while jobs paint)
+    if hasattr(os, "nice"):
+        os.nice(5)  # the server, in the parent, answers first (it has to stay quick while jobs paint)
     if memory:
+        import resource  # POSIX
+
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     import torch
 

@@ -146,7 +146,22 @@ function watch(id) {
   const source = new EventSource(`/api/jobs/${id}/events`);
   state.source = source;
   source.addEventListener("job", (e) => show(JSON.parse(e.data)));
-  source.onerror = () => { if (source.readyState === EventSource.CLOSED) state.source = null; };
+  source.onerror = () => {  // refused (a busy studio answers 503): follow the job by asking for it instead
+    if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
+    state.source = null;
+    poll(id);
+  };
+}
+
+async function poll(id) {
+  while (state.job === id && !state.source) {
+    try {
+      const job = await api(`/api/jobs/${id}`);
+      show(job);
+      if (!["queued", "running"].includes(job.state)) return;
+    } catch (e) { say(e.message); }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 function show(job) {
