@@ -229,3 +229,20 @@ def test_a_failed_job_leaves_no_result_files(tmp_path):
     proc.join(60)
     assert reports[-1]["state"] == "failed" and reports[-1]["error"], reports
     assert not list(folder.glob("result.*"))
+
+
+@pytest.mark.parametrize("text, amount", [("2G", 2 << 30), ("1500M", 1500 << 20), ("2GB", 2 << 30),
+                                          ("1.5GiB", 3 << 29), ("1073741824", 1 << 30), (" 512 k ", 512 << 10)])
+def test_worker_memory_amounts(text, amount):
+    from painter.studio.limits import parse_bytes, show_bytes
+
+    assert parse_bytes(text) == amount
+    assert show_bytes(3 << 29) == "1.5 GB"
+
+
+@pytest.mark.parametrize("text", ["", "lots", "2X", "-1G", "1.2.3G"])
+def test_worker_memory_amounts_that_are_not(text):
+    from painter.studio.limits import parse_bytes
+
+    with pytest.raises(ValueError, match="not an amount of memory"):
+        parse_bytes(text)
