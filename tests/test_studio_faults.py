@@ -125,14 +125,19 @@ def _running(c, job_id: str) -> None:
         time.sleep(0.2)
 
 
+def _one_done_one_painting(c) -> tuple[str, dict, str]:
+    """A finished job (its id and its results' hashes) and a long painting, under way."""
+    kept = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data={"mode": "trace"}).json()["id"]
+    assert _wait(c, kept)["state"] == "done"
+    doomed = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=LONG).json()["id"]
+    _running(c, doomed)
+    return kept, _results(c, kept), doomed
+
+
 def test_a_job_whose_folder_is_removed_fails_and_the_studio_goes_on(tmp_path):
     data = tmp_path / "data"
     with _client(create_app(data)) as c:
-        kept = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data={"mode": "trace"}).json()["id"]
-        assert _wait(c, kept)["state"] == "done"
-        before = _results(c, kept)
-        doomed = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=LONG).json()["id"]
-        _running(c, doomed)
+        kept, before, doomed = _one_done_one_painting(c)
         shutil.rmtree(data / "jobs" / doomed)
         job = _wait(c, doomed, timeout=60)
         assert job["state"] == "failed" and "folder was removed" in job["error"], job
@@ -183,11 +188,7 @@ def _fill(where) -> None:
 def test_a_full_disk_fails_the_running_job_and_new_ones_get_507(small_disk):
     data = small_disk / "data"
     with _client(create_app(data)) as c:
-        kept = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data={"mode": "trace"}).json()["id"]
-        assert _wait(c, kept)["state"] == "done"
-        before = _results(c, kept)
-        doomed = c.post("/api/jobs", files={"image": ("p.png", _png(), "image/png")}, data=LONG).json()["id"]
-        _running(c, doomed)
+        kept, before, doomed = _one_done_one_painting(c)
         _fill(small_disk)
         job = _wait(c, doomed, timeout=60)
         assert job["state"] == "failed" and job["error"].startswith("the disk is full"), job
