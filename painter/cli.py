@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .defaults import (DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE, MAX_OUTPUT_SIZE,
-                       STUDIO_MAX_CONNECTIONS, STUDIO_MAX_PIXELS, STUDIO_MAX_STREAMS,
+from .defaults import (DEFAULT_QUALITY, DEFAULT_SIZE, DEFAULT_STEPS, DEFAULT_STROKES, FORMATS, MAX_ANIMATION_SIZE,
+                       MAX_OUTPUT_SIZE, STUDIO_MAX_CONNECTIONS, STUDIO_MAX_PIXELS, STUDIO_MAX_STREAMS,
                        STUDIO_REQUEST_SECONDS, WORK_SIZE_RANGE, check_output_path, run_sizes)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -147,7 +147,7 @@ class _Size(click.ParamType):
 
 def _print_options(f):
     """--dpi and --quality, for commands that write pictures."""
-    f = click.option("--quality", type=click.IntRange(1, 100), default=92, show_default=True,
+    f = click.option("--quality", type=click.IntRange(1, 100), default=DEFAULT_QUALITY, show_default=True,
                      help="JPEG and WebP quality, 1 to 100.")(f)
     return click.option("--dpi", type=click.FloatRange(1, 10000), default=None, metavar="DPI",
                         help="Dots per inch of a print size (default 300), or of a size in pixels: PNG and JPEG "

@@ -25,6 +25,8 @@ WORK_SIZE_RANGE = (256, 512)
 MAX_OUTPUT_SIZE = 2048
 #: ... and of its animations (GIF/MP4 frames), which are drawn once per frame
 MAX_ANIMATION_SIZE = 1024
+#: JPEG and WebP quality when none is asked for (1 to 100)
+DEFAULT_QUALITY = 92
 
 #: seconds a studio client has to send a request's headers (painter studio --request-timeout)
 STUDIO_REQUEST_SECONDS = 10.0

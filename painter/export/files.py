@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from ..defaults import FORMATS, check_output_path  # noqa: F401 (FORMATS: part of the face)
-from ..image.io import DEFAULT_QUALITY, fit_background, save_image
+from ..defaults import DEFAULT_QUALITY, FORMATS, check_output_path  # noqa: F401 (FORMATS: part of the face)
+from ..image.io import fit_background, save_image
 from ..materials import build, describe, draw as draw_finish, resolve
 from ..primitives.paths import PathSet
 from ..primitives.strokes import StrokeSet

@@ -204,13 +204,12 @@ def _rdf(info: dict[str, str]):
     import xml.etree.ElementTree as ET
     from xml.sax.saxutils import escape
 
-    from ..image.io import XMP_NS
+    from ..image.io import XMP_NS, painter_fields
 
     for prefix, uri in (("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
                         ("dc", "http://purl.org/dc/elements/1.1/"), ("painter", XMP_NS)):
         ET.register_namespace(prefix, uri)
-    fields = "".join(f"<painter:{k}>{escape(v)}</painter:{k}>" for k, v in info.items()
-                     if k.isidentifier() and k not in ("title", "description"))
+    fields = painter_fields(info, leave_out=("title", "description"))
     return ET.fromstring(
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
         f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:painter="{XMP_NS}">'

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..defaults import DEFAULT_QUALITY
+
 if TYPE_CHECKING:
     import torch
 
@@ -225,8 +227,6 @@ def _umask() -> int:
 
 #: raster formats :func:`save_image` writes, by extension, as Pillow names them
 RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
-#: JPEG and WebP quality when none is asked for (1 to 100)
-DEFAULT_QUALITY = 92
 
 
 def save_png(img: torch.Tensor, path: str | Path) -> None:
@@ -292,13 +292,21 @@ def _srgb_profile() -> bytes:
 XMP_NS = "https://github.com/painter-art/painter/ns/1.0/"
 
 
+def painter_fields(text: dict[str, str], leave_out: tuple[str, ...]) -> str:
+    """``text``'s fields as XML elements ``<painter:KEY>`` (XMP and an SVG's RDF),
+    but those in ``leave_out``, which the caller writes in a standard vocabulary."""
+    from xml.sax.saxutils import escape
+
+    return "".join(f"<painter:{k}>{escape(str(v))}</painter:{k}>" for k, v in text.items()
+                   if k.isidentifier() and k not in leave_out)
+
+
 def xmp_packet(text: dict[str, str]) -> bytes:
     """An XMP packet holding ``text``: ``software`` as xmp:CreatorTool, ``description``
     as dc:description, every field as ``painter:KEY``."""
     from xml.sax.saxutils import escape, quoteattr
 
-    fields = "".join(f"<painter:{k}>{escape(str(v))}</painter:{k}>" for k, v in text.items()
-                     if k.isidentifier() and k not in ("software", "description"))
+    fields = painter_fields(text, leave_out=("software", "description"))
     desc = text.get("description", "")
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
