@@ -109,9 +109,10 @@ class JobStore:
         return self.root / job_id
 
     def add(self, job: Job) -> None:
+        """List ``job``, whose folder and job.json its maker has written (a new job's
+        request, which answers 507 when the disk is full)."""
         with self.lock:
             self.jobs[job.id] = job
-        self.keep(job)
 
     def get(self, job_id: str) -> Job:
         with self.lock:
