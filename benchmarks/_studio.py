@@ -42,7 +42,7 @@ class Studio:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             try:
-                get(self.url + "/api/styles", timeout=1)
+                self.get("/api/styles", timeout=1)
                 return self
             except OSError:
                 if self.proc.poll() is not None:
@@ -105,11 +105,6 @@ class Studio:
                 return job
             time.sleep(0.2)
         raise RuntimeError(f"job {job_id} still {job['state']} after {timeout:.0f} s")
-
-
-def get(url: str, timeout: float = 10) -> bytes:
-    with urllib.request.urlopen(urllib.request.Request(url, headers=AUTH), timeout=timeout) as r:
-        return r.read()
 
 
 def png(name: str, longer: int) -> bytes:
